@@ -1,0 +1,99 @@
+// Package event holds Rigger's normalized view of a GitHub webhook delivery: the few facts
+// the trigger needs, whatever the event type GitHub sent.
+package event
+
+// Kind is the GitHub event type (the X-GitHub-Event header) Rigger understands.
+type Kind string
+
+const (
+	KindPullRequest Kind = "pull_request"
+	KindPush        Kind = "push"
+	KindComment     Kind = "issue_comment"
+	KindCheckRun    Kind = "check_run"
+	KindCheckSuite  Kind = "check_suite"
+	KindPing        Kind = "ping"
+)
+
+// Repo identifies the repository an event belongs to.
+type Repo struct {
+	ID            int64
+	Owner         string
+	Name          string
+	CloneURL      string // https clone URL
+	HTMLURL       string // https://github.com/owner/name
+	DefaultBranch string
+	Private       bool
+}
+
+// FullName is "owner/name".
+func (r Repo) FullName() string { return r.Owner + "/" + r.Name }
+
+// PullRequest carries the pull request an event is about, when there is one.
+type PullRequest struct {
+	Number            int
+	Title             string
+	Draft             bool
+	Labels            []string
+	HeadSHA           string
+	BaseSHA           string
+	HeadBranch        string // short name of the source branch
+	BaseBranch        string // short name of the target branch
+	HeadRepoURL       string // the fork's (or same repo's) HTML URL
+	HeadRepoCloneURL  string
+	Author            string
+	AuthorAssociation string // OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, FIRST_TIMER, NONE...
+	HTMLURL           string
+	Merged            bool
+}
+
+// IssueComment is the comment of an issue_comment event (on a pull request).
+type IssueComment struct {
+	ID                int64
+	Body              string
+	Author            string
+	AuthorAssociation string
+}
+
+// CheckRunRef is the check run of a check_run event (e.g. a "Re-run" click).
+type CheckRunRef struct {
+	ID         int64
+	Name       string
+	ExternalID string
+	HeadSHA    string
+}
+
+// Event is one webhook delivery, normalized.
+type Event struct {
+	Kind           Kind
+	Action         string // opened, synchronize, closed, created, rerequested, ...
+	DeliveryID     string
+	InstallationID int64
+	Repo           Repo
+	Sender         string
+	SenderID       int64
+
+	// SHA is the commit to build: a PR's head, a push's after.
+	SHA string
+	// Ref is the full git ref the event is about: refs/heads/<branch> or refs/tags/<tag> for a
+	// push, refs/heads/<base> for a pull request (the target branch).
+	Ref string
+	// HeadCommitMessage is the message of the commit at SHA when the payload carries it
+	// (push), for [skip ci] markers.
+	HeadCommitMessage string
+	// ChangedFiles is set for push events from the payload's commits (added, modified,
+	// removed); for pull requests it is fetched from the API when a definition needs it.
+	ChangedFiles []string
+	// Deleted is true for a push that deletes a ref.
+	Deleted bool
+
+	PullRequest *PullRequest
+	Comment     *IssueComment
+	CheckRun    *CheckRunRef
+	// IssueNumber is the issue or PR number of an issue_comment event; IsPullRequest tells
+	// whether the issue is a pull request.
+	IssueNumber   int
+	IsPullRequest bool
+}
+
+// Key is the ordering key of an event: events of one repository are handled in order.
+func (e *Event) Key() string { return e.Repo.FullName() }

@@ -1,0 +1,47 @@
+// Package executor is the seam between the trigger, which decides what to run, and the
+// engines that run it: Tekton on Kubernetes (executor/tekton) or local processes
+// (executor/local). Both speak the run model of package run.
+package executor
+
+import (
+	"context"
+
+	"github.com/rigger-ci/rigger/pkg/run"
+	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+)
+
+// Request asks an executor to start one rendered PipelineRun.
+type Request struct {
+	// Run carries identity and metadata (repo, sha, definition, trigger, PR, sender...).
+	Run run.Run
+	// PipelineRun is the rendered definition, pipelineRef/taskRef to in-repo
+	// definitions already inlined.
+	PipelineRun *pipelinev1.PipelineRun
+	// Namespace is where to run it (the repository's namespace).
+	Namespace string
+	// GitAuthSecret, when set, is the name the definition uses for git credentials
+	// ({{ git_auth_secret }}), with the token the executor stores there for this run only.
+	GitAuthSecret string
+	GitToken      string
+}
+
+// Selector picks runs, e.g. every run of one pull request for cancellation.
+type Selector struct {
+	Repo        string // owner/name, required
+	PullRequest int    // 0: any
+	SHA         string // "": any
+	Definition  string // "": any
+}
+
+// Executor runs PipelineRuns and tells what becomes of them.
+type Executor interface {
+	// Submit starts the run. It is idempotent: submitting the same identity again returns
+	// the existing run and no error.
+	Submit(ctx context.Context, req *Request) (*run.Run, error)
+	// Cancel cancels the selected runs that have not finished, and returns how many.
+	Cancel(ctx context.Context, sel Selector) (int, error)
+	// Watch calls fn with the current state of each run whenever it changes, until ctx ends.
+	Watch(ctx context.Context, fn func(run.Run)) error
+	// LogTail returns the last lines of a step's log.
+	LogTail(ctx context.Context, r *run.Run, task, step string, lines int) (string, error)
+}

@@ -1,0 +1,57 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	gh "github.com/google/go-github/v62/github"
+)
+
+// PullRequestFiles lists the paths a pull request changes, over every page. A renamed
+// file counts under both names, so path filters see where it came from too. (GitHub
+// stops listing at 3000 files.)
+func (i *Installation) PullRequestFiles(ctx context.Context, owner, repo string, number int) ([]string, error) {
+	opts := &gh.ListOptions{PerPage: 100}
+	var out []string
+	for {
+		files, resp, err := i.gh.PullRequests.ListFiles(ctx, owner, repo, number, opts)
+		if err != nil {
+			return nil, fmt.Errorf("github: files of %s/%s#%d: %w", owner, repo, number, err)
+		}
+		for _, f := range files {
+			out = append(out, f.GetFilename())
+			if prev := f.GetPreviousFilename(); prev != "" {
+				out = append(out, prev)
+			}
+		}
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+// GetPullRequest fetches a pull request (for a comment event, which lacks its head).
+func (i *Installation) GetPullRequest(ctx context.Context, owner, repo string, number int) (*gh.PullRequest, error) {
+	pr, _, err := i.gh.PullRequests.Get(ctx, owner, repo, number)
+	if err != nil {
+		return nil, fmt.Errorf("github: pull request %s/%s#%d: %w", owner, repo, number, err)
+	}
+	return pr, nil
+}
+
+// CollaboratorPermission is user's permission on the repository: admin, write, read or
+// none. A user GitHub does not know has none.
+func (i *Installation) CollaboratorPermission(ctx context.Context, owner, repo, user string) (string, error) {
+	p, _, err := i.gh.Repositories.GetPermissionLevel(ctx, owner, repo, user)
+	if err != nil {
+		var er *gh.ErrorResponse
+		if errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusNotFound {
+			return "none", nil
+		}
+		return "", fmt.Errorf("github: permission of %s on %s/%s: %w", user, owner, repo, err)
+	}
+	return p.GetPermission(), nil
+}

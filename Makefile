@@ -1,0 +1,45 @@
+# Rigger. `make help` lists the targets.
+SHELL := /bin/bash
+export GOTOOLCHAIN := local
+GO ?= go
+BIN := bin/rigger
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/rigger-ci/rigger/pkg/version.Version=$(VERSION)
+E2E_NODES ?= real
+export E2E_NODES
+
+.PHONY: help build test test-all e2e bench lint cluster-up cluster-down tekton-manifests
+
+help: ## this list
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+build: ## build bin/rigger
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/rigger
+
+test: ## unit tests (no cluster needed)
+	$(GO) test -race -count=1 ./cmd/... ./pkg/... ./internal/...
+
+test-all: ## what CI runs: Debian packages if missing, unit tests, then the e2e suite on a real cluster
+	e2e/cluster/scripts/deps.sh
+	$(MAKE) test
+	$(MAKE) e2e
+
+e2e: ## bring the e2e cluster up (E2E_NODES=real|kwok), run e2e/, tear it down (KEEP_CLUSTER=1 keeps it)
+	e2e/cluster/scripts/e2e.sh
+
+bench: ## benchmarks; the cluster ones bring a KWOK cluster up (BENCH_CLUSTER=0 skips them)
+	$(GO) test -run '^$$' -bench . -benchmem ./pkg/... ./internal/...
+
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "not gofmt-ed:"; echo "$$out"; exit 1; }
+	$(GO) vet ./...
+
+cluster-up: ## start the e2e cluster and leave it up (E2E_NODES=real|kwok)
+	e2e/cluster/scripts/deps.sh
+	e2e/cluster/scripts/up.sh
+
+cluster-down: ## stop the e2e cluster and wipe its state (keeps the build cache)
+	e2e/cluster/scripts/down.sh
+
+tekton-manifests: ## copy Tekton's CRDs and config from the pinned module into e2e/cluster/manifests
+	e2e/cluster/scripts/tekton-manifests.sh

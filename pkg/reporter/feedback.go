@@ -1,0 +1,108 @@
+package reporter
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/rigger-ci/rigger/pkg/run"
+	"go.uber.org/zap"
+)
+
+// feedback is what GitHub shows for one run, in the terms of a check run. Commit
+// statuses show a subset of it.
+type feedback struct {
+	status     string // queued, in_progress, completed
+	conclusion string // success, failure, cancelled, timed_out, skipped; "" until completed
+	title      string
+	summary    string
+	text       string // the failing step's log, on failure
+	started    time.Time
+	completed  time.Time
+}
+
+// head is everything in f a user would see, but the log fetched from the executor: an
+// update whose head did not change is not sent, and a finished step's log does not
+// change.
+func (f feedback) head(r run.Run) string {
+	return fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%s\x00%d\x00%d",
+		f.status, f.conclusion, f.title, f.summary, r.LogTail, f.started.Unix(), f.completed.Unix())
+}
+
+// checkStatus maps a run's state to a check run's status and conclusion.
+func checkStatus(r run.Run) (status, conclusion string) {
+	switch r.State {
+	case run.Queued, "":
+		return "queued", ""
+	case run.Running:
+		return "in_progress", ""
+	case run.Succeeded:
+		return "completed", "success"
+	case run.Cancelled:
+		return "completed", "cancelled"
+	case run.Skipped:
+		return "completed", "skipped"
+	}
+	if timedOut(r) {
+		return "completed", "timed_out"
+	}
+	return "completed", "failure"
+}
+
+// render builds what GitHub should show, without the executor's log.
+func render(r run.Run) feedback {
+	status, conclusion := checkStatus(r)
+	f := feedback{status: status, conclusion: conclusion, title: title(r), summary: summary(r), started: r.StartTime}
+	if status == "completed" {
+		f.completed = r.CompletionTime
+		if f.completed.IsZero() {
+			f.completed = time.Now()
+		}
+	}
+	return f
+}
+
+// complete masks the feedback and, for a failed run, adds the failing step's log tail:
+// from the run when it carries it, else from the executor.
+func (rep *Reporter) complete(ctx context.Context, r *run.Run, f feedback) feedback {
+	masker, maskErr := rep.masker(ctx, r)
+	if maskErr != nil {
+		rep.log.Warn("cannot read the run's secrets to mask them", zap.String("run", r.Name), zap.Error(maskErr))
+	}
+	f.title = masker.Mask(f.title)
+	f.summary = truncate(masker.Mask(f.summary), maxOutputLen)
+	if r.State != run.Failed {
+		return f
+	}
+	task := failedTask(*r)
+	step := failedStep(*r, task)
+	tail := r.LogTail
+	if tail == "" && rep.opts.Logs != nil && task != "" && step != "" {
+		var err error
+		if tail, err = rep.opts.Logs.LogTail(ctx, r, task, step, LogLines); err != nil {
+			rep.log.Warn("no log tail for the check run", zap.String("run", r.Name),
+				zap.String("task", task), zap.String("step", step), zap.Error(err))
+			tail = ""
+		}
+	}
+	switch {
+	case tail == "":
+	case maskErr != nil:
+		// Showing a log whose secrets we cannot name could leak them.
+		f.text = "The log is withheld: Rigger could not read the run's secrets to mask them."
+	default:
+		f.text = truncate(logSection(task, step, masker.Mask(tail)), maxOutputLen)
+	}
+	return f
+}
+
+func (rep *Reporter) masker(ctx context.Context, r *run.Run) (*Masker, error) {
+	if rep.opts.Secrets == nil {
+		return nil, nil
+	}
+	values, err := rep.opts.Secrets.SecretValues(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return NewMasker(values...), nil
+}

@@ -1,0 +1,192 @@
+// Package reporter turns the state of runs into what GitHub shows: a check run per run
+// when Rigger is a GitHub App, a commit status when it uses a token. It sends only what
+// a user would see change, and returns every failure so the caller can try again.
+package reporter
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	gogh "github.com/google/go-github/v62/github"
+	"github.com/rigger-ci/rigger/pkg/github"
+	"github.com/rigger-ci/rigger/pkg/run"
+	"go.uber.org/zap"
+)
+
+// GitHub is what the reporter asks of GitHub; *github.Client implements it, retrying
+// failed writes before it gives up.
+type GitHub interface {
+	Mode() github.Mode
+	CreateCheckRun(ctx context.Context, owner, repo string, opts gogh.CreateCheckRunOptions) (int64, error)
+	UpdateCheckRun(ctx context.Context, owner, repo string, id int64, opts gogh.UpdateCheckRunOptions) error
+	CreateStatus(ctx context.Context, owner, repo, sha string, status gogh.RepoStatus) error
+}
+
+// LogSource gives the last lines of a step's log, for a run that does not carry them.
+// Executors implement it.
+type LogSource interface {
+	LogTail(ctx context.Context, r *run.Run, task, step string, lines int) (string, error)
+}
+
+// SecretSource gives the values of the Secrets a run can read, so that they are masked
+// wherever the reporter shows the run's output.
+type SecretSource interface {
+	SecretValues(ctx context.Context, r *run.Run) ([]string, error)
+}
+
+// Options are the reporter's optional collaborators.
+type Options struct {
+	Logs    LogSource
+	Secrets SecretSource
+	// DetailsURL links a check run or status to a page about the run (a dashboard).
+	DetailsURL func(r run.Run) string
+	Logger     *zap.Logger
+}
+
+// CheckName is the name of a definition's check run or status context.
+func CheckName(definition string) string { return "Rigger / " + definition }
+
+// Reporter reports runs to GitHub. It is safe for concurrent use.
+type Reporter struct {
+	gh   GitHub
+	opts Options
+	log  *zap.Logger
+
+	mu    sync.Mutex
+	sent  map[string]string      // report key -> head of what GitHub shows now
+	ids   map[string]int64       // run key -> check run ID, for runs that do not carry it
+	locks map[string]*sync.Mutex // run key -> serialises one run's reports
+}
+
+// New builds a reporter writing through gh.
+func New(gh GitHub, opts Options) *Reporter {
+	log := opts.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return &Reporter{gh: gh, opts: opts, log: log.Named("reporter"),
+		sent: map[string]string{}, ids: map[string]int64{}, locks: map[string]*sync.Mutex{}}
+}
+
+// Submitted reports a run the executor just accepted: it creates its check run (App
+// mode, and stores its ID in r.CheckRunID) or its pending status (token mode).
+func (rep *Reporter) Submitted(ctx context.Context, r *run.Run) (int64, error) {
+	unlock := rep.lock(runKey(*r))
+	defer unlock()
+	if err := rep.report(ctx, r); err != nil {
+		return 0, err
+	}
+	return r.CheckRunID, nil
+}
+
+// Update reports a run's current state. It sends nothing when what GitHub shows would
+// not change. A run without a check run gets one, so a lost report is repaired.
+func (rep *Reporter) Update(ctx context.Context, r run.Run) error {
+	unlock := rep.lock(runKey(r))
+	defer unlock()
+	return rep.report(ctx, &r)
+}
+
+func (rep *Reporter) report(ctx context.Context, r *run.Run) error {
+	owner, repo, err := splitRepo(r.Repo)
+	if err != nil {
+		return err
+	}
+	if rep.gh.Mode() == github.ModeApp {
+		return rep.reportCheckRun(ctx, owner, repo, r)
+	}
+	return rep.reportStatus(ctx, owner, repo, r)
+}
+
+func (rep *Reporter) reportCheckRun(ctx context.Context, owner, repo string, r *run.Run) error {
+	if r.CheckRunID == 0 {
+		r.CheckRunID = rep.knownID(runKey(*r))
+	}
+	f := render(*r)
+	head := f.head(*r)
+	if r.CheckRunID != 0 && rep.lastSent(checkKey(r.CheckRunID)) == head {
+		return nil
+	}
+	f = rep.complete(ctx, r, f)
+	name := CheckName(r.Definition)
+	if r.CheckRunID == 0 {
+		id, err := rep.gh.CreateCheckRun(ctx, owner, repo, createOptions(name, r, f, rep.detailsURL(*r)))
+		if err != nil {
+			return fmt.Errorf("reporter: check run for %s: %w", r.Name, err)
+		}
+		r.CheckRunID = id
+		rep.remember(runKey(*r), id)
+	} else {
+		err := rep.gh.UpdateCheckRun(ctx, owner, repo, r.CheckRunID, updateOptions(name, r, f, rep.detailsURL(*r)))
+		if err != nil {
+			return fmt.Errorf("reporter: check run %d for %s: %w", r.CheckRunID, r.Name, err)
+		}
+	}
+	rep.markSent(checkKey(r.CheckRunID), head)
+	return nil
+}
+
+func (rep *Reporter) detailsURL(r run.Run) string {
+	if rep.opts.DetailsURL == nil {
+		return ""
+	}
+	return rep.opts.DetailsURL(r)
+}
+
+// lock serialises the reports of one run, so that two updates cannot reach GitHub in
+// the wrong order; different runs report in parallel.
+func (rep *Reporter) lock(key string) func() {
+	rep.mu.Lock()
+	l, ok := rep.locks[key]
+	if !ok {
+		l = &sync.Mutex{}
+		rep.locks[key] = l
+	}
+	rep.mu.Unlock()
+	l.Lock()
+	return l.Unlock
+}
+
+func (rep *Reporter) lastSent(key string) string {
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	return rep.sent[key]
+}
+
+func (rep *Reporter) markSent(key, head string) {
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	rep.sent[key] = head
+}
+
+func (rep *Reporter) knownID(key string) int64 {
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	return rep.ids[key]
+}
+
+func (rep *Reporter) remember(key string, id int64) {
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	rep.ids[key] = id
+}
+
+// runKey names a run across reports: its executor's name, else its identity.
+func runKey(r run.Run) string {
+	if r.Name != "" {
+		return r.Namespace + "/" + r.Name
+	}
+	return fmt.Sprintf("%s@%s/%s/%s#%d", r.Repo, r.SHA, r.Definition, r.Trigger, r.Attempt)
+}
+
+func checkKey(id int64) string { return fmt.Sprintf("check:%d", id) }
+
+func splitRepo(full string) (owner, repo string, err error) {
+	owner, repo, ok := strings.Cut(full, "/")
+	if !ok || owner == "" || repo == "" || strings.Contains(repo, "/") {
+		return "", "", fmt.Errorf("reporter: repository %q is not owner/name", full)
+	}
+	return owner, repo, nil
+}

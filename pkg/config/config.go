@@ -1,0 +1,125 @@
+// Package config loads Rigger's configuration from rigger.yaml, RIGGER_* environment
+// variables and flags (flags > env > file > defaults). Unknown keys are an error that names
+// the key, so a typo never silently falls back to a default.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/rigger-ci/rigger/pkg/apis/rigger/v1alpha1"
+)
+
+// Executor names.
+const (
+	ExecutorLocal  = "local"
+	ExecutorTekton = "tekton"
+)
+
+// Config is everything `rigger serve` needs.
+type Config struct {
+	Listen       string       `mapstructure:"listen"`
+	Executor     string       `mapstructure:"executor"`
+	DataDir      string       `mapstructure:"dataDir"`
+	Kubeconfig   string       `mapstructure:"kubeconfig"`
+	Webhook      Webhook      `mapstructure:"webhook"`
+	GitHub       GitHub       `mapstructure:"github"`
+	Repositories []Repository `mapstructure:"repositories"`
+	Log          Log          `mapstructure:"log"`
+	Queue        Queue        `mapstructure:"queue"`
+	PullRequests PullRequests `mapstructure:"pullRequests"`
+}
+
+// Webhook configures the /hook endpoint.
+type Webhook struct {
+	Secret string `mapstructure:"secret"`
+}
+
+// GitHub says how to reach GitHub and who Rigger is there.
+type GitHub struct {
+	APIURL         string `mapstructure:"apiURL"`
+	Token          string `mapstructure:"token"`
+	AppID          int64  `mapstructure:"appID"`
+	PrivateKeyFile string `mapstructure:"privateKeyFile"`
+}
+
+// Repository maps a GitHub repository to the namespace its runs go to.
+type Repository struct {
+	Namespace               string `mapstructure:"namespace"`
+	v1alpha1.RepositorySpec `mapstructure:",squash"`
+}
+
+// Log configures zap.
+type Log struct {
+	Level  string `mapstructure:"level"`
+	Format string `mapstructure:"format"` // json | console
+}
+
+// Queue bounds the in-process event queue.
+type Queue struct {
+	Capacity int `mapstructure:"capacity"`
+	Workers  int `mapstructure:"workers"`
+}
+
+// PullRequests holds policy for pull request events.
+type PullRequests struct {
+	// Drafts: "skip" (default) runs nothing for draft PRs until they are ready for review;
+	// "run" treats them like any other.
+	Drafts string `mapstructure:"drafts"`
+}
+
+// Validate checks what `rigger serve` cannot start without, with messages that say which key.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Webhook.Secret == "" {
+		errs = append(errs, errors.New("webhook.secret (RIGGER_WEBHOOK_SECRET) is required: Rigger refuses unsigned webhooks"))
+	}
+	if c.Executor != ExecutorLocal && c.Executor != ExecutorTekton {
+		errs = append(errs, fmt.Errorf("executor: %q is not one of local, tekton", c.Executor))
+	}
+	if c.GitHub.AppID != 0 && c.GitHub.PrivateKeyFile == "" {
+		errs = append(errs, errors.New("github.privateKeyFile is required with github.appID"))
+	}
+	if c.GitHub.AppID == 0 && c.GitHub.Token == "" {
+		errs = append(errs, errors.New("github: set either token (RIGGER_GITHUB_TOKEN) or appID and privateKeyFile"))
+	}
+	if _, err := url.Parse(c.GitHub.APIURL); err != nil || c.GitHub.APIURL == "" {
+		errs = append(errs, fmt.Errorf("github.apiURL: %q is not a URL", c.GitHub.APIURL))
+	}
+	switch c.PullRequests.Drafts {
+	case "skip", "run":
+	default:
+		errs = append(errs, fmt.Errorf("pullRequests.drafts: %q is not one of skip, run", c.PullRequests.Drafts))
+	}
+	seen := map[string]bool{}
+	for i, r := range c.Repositories {
+		key := strings.ToLower(strings.TrimSuffix(r.URL, "/"))
+		switch {
+		case r.URL == "":
+			errs = append(errs, fmt.Errorf("repositories[%d].url is required", i))
+		case r.Namespace == "":
+			errs = append(errs, fmt.Errorf("repositories[%d] (%s): namespace is required", i, r.URL))
+		case seen[key]:
+			errs = append(errs, fmt.Errorf("repositories[%d]: %s is listed twice", i, r.URL))
+		}
+		seen[key] = true
+	}
+	if c.Queue.Capacity <= 0 || c.Queue.Workers <= 0 {
+		errs = append(errs, errors.New("queue.capacity and queue.workers must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// ExpandHome turns a leading ~/ into the user's home directory.
+func ExpandHome(p string) string {
+	if strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, p[2:])
+		}
+	}
+	return p
+}

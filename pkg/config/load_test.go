@@ -1,0 +1,96 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "rigger.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadPrecedenceFlagsOverEnvOverFile(t *testing.T) {
+	p := writeConfig(t, `
+listen: ":9000"
+webhook: {secret: from-file}
+github: {token: file-token, apiURL: "http://127.0.0.1:1/api/v3/"}
+log: {level: debug}
+repositories:
+- url: https://github.com/octo/hello
+  namespace: ci-hello
+  serviceAccount: builder
+`)
+	t.Setenv("KUBECONFIG", "")
+	t.Setenv("RIGGER_WEBHOOK_SECRET", "from-env")
+	t.Setenv("RIGGER_LISTEN", ":9100")
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	fs.String("listen", ":8080", "")
+	if err := fs.Parse([]string{"--listen=127.0.0.1:9200"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(p, fs, map[string]string{"listen": "listen"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:9200" {
+		t.Errorf("listen = %q, want the flag's value", c.Listen)
+	}
+	if c.Webhook.Secret != "from-env" {
+		t.Errorf("webhook.secret = %q, want the environment's value", c.Webhook.Secret)
+	}
+	if c.GitHub.Token != "file-token" || c.Log.Level != "debug" || c.Log.Format != "json" {
+		t.Errorf("file values or defaults lost: %+v", c)
+	}
+	r, ok := c.RepositoryFor("Octo/Hello")
+	if !ok || r.Namespace != "ci-hello" || r.ServiceAccount != "builder" {
+		t.Errorf("repository mapping = %+v, %v", r, ok)
+	}
+	if c.Executor != ExecutorLocal {
+		t.Errorf("executor = %q with no cluster configured, want local", c.Executor)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("valid config rejected: %v", err)
+	}
+}
+
+func TestUnknownKeyIsNamed(t *testing.T) {
+	p := writeConfig(t, "webhook: {secret: s, secrte: typo}\n")
+	_, err := Load(p, nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "secrte") {
+		t.Fatalf("want an error naming the unknown key secrte, got %v", err)
+	}
+}
+
+func TestExecutorDefaultsToTektonWithAKubeconfig(t *testing.T) {
+	t.Setenv("KUBECONFIG", "/tmp/some-kubeconfig")
+	c, err := Load("", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Executor != ExecutorTekton || c.Kubeconfig != "/tmp/some-kubeconfig" {
+		t.Fatalf("executor=%q kubeconfig=%q", c.Executor, c.Kubeconfig)
+	}
+}
+
+func TestValidateNamesWhatIsMissing(t *testing.T) {
+	t.Setenv("KUBECONFIG", "")
+	c, err := Load(writeConfig(t, "repositories: [{url: https://github.com/a/b}]\n"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Validate()
+	for _, want := range []string{"webhook.secret", "RIGGER_GITHUB_TOKEN", "repositories[0] (https://github.com/a/b): namespace"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("validation error %v does not mention %q", err, want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ package reporter
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"sync"
 
@@ -54,11 +55,19 @@ type Reporter struct {
 	opts Options
 	log  *zap.Logger
 
-	mu    sync.Mutex
-	sent  map[string]string      // report key -> head of what GitHub shows now
-	ids   map[string]int64       // run key -> check run ID, for runs that do not carry it
-	locks map[string]*sync.Mutex // run key -> serialises one run's reports
+	mu   sync.Mutex
+	sent map[string]string // report key -> head of what GitHub shows now
+	ids  map[string]int64  // run key -> check run ID, for runs that do not carry it
+
+	// stripes serialise the reports of one run (by a hash of its key) with bounded memory.
+	stripes [64]sync.Mutex
 }
+
+// maxRemembered bounds the memory of what was sent. Past it the reporter forgets all:
+// the cost is one repeated update per run, or a second check run for a run whose
+// caller did not keep its CheckRunID (callers keep it on the run, as Rigger does in the
+// rigger.dev/check-run-id annotation).
+const maxRemembered = 20000
 
 // New builds a reporter writing through gh.
 func New(gh GitHub, opts Options) *Reporter {
@@ -66,8 +75,7 @@ func New(gh GitHub, opts Options) *Reporter {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Reporter{gh: gh, opts: opts, log: log.Named("reporter"),
-		sent: map[string]string{}, ids: map[string]int64{}, locks: map[string]*sync.Mutex{}}
+	return &Reporter{gh: gh, opts: opts, log: log.Named("reporter"), sent: map[string]string{}, ids: map[string]int64{}}
 }
 
 // Submitted reports a run the executor just accepted: it creates its check run (App
@@ -138,13 +146,9 @@ func (rep *Reporter) detailsURL(r run.Run) string {
 // lock serialises the reports of one run, so that two updates cannot reach GitHub in
 // the wrong order; different runs report in parallel.
 func (rep *Reporter) lock(key string) func() {
-	rep.mu.Lock()
-	l, ok := rep.locks[key]
-	if !ok {
-		l = &sync.Mutex{}
-		rep.locks[key] = l
-	}
-	rep.mu.Unlock()
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	l := &rep.stripes[h.Sum32()%uint32(len(rep.stripes))]
 	l.Lock()
 	return l.Unlock
 }
@@ -158,6 +162,9 @@ func (rep *Reporter) lastSent(key string) string {
 func (rep *Reporter) markSent(key, head string) {
 	rep.mu.Lock()
 	defer rep.mu.Unlock()
+	if len(rep.sent) >= maxRemembered {
+		clear(rep.sent)
+	}
 	rep.sent[key] = head
 }
 
@@ -170,6 +177,9 @@ func (rep *Reporter) knownID(key string) int64 {
 func (rep *Reporter) remember(key string, id int64) {
 	rep.mu.Lock()
 	defer rep.mu.Unlock()
+	if len(rep.ids) >= maxRemembered {
+		clear(rep.ids)
+	}
 	rep.ids[key] = id
 }
 

@@ -1,0 +1,168 @@
+// Package tekton is the executor that runs Rigger's runs as Tekton PipelineRuns on
+// Kubernetes: it creates them under deterministic names, cancels them, watches them with
+// informers, and reads step logs from their pods.
+package tekton
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rigger-ci/rigger/pkg/executor"
+	"github.com/rigger-ci/rigger/pkg/run"
+	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	tektonclient "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
+	"go.uber.org/zap"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Executor creates and follows PipelineRuns. It is safe for concurrent use.
+type Executor struct {
+	kube    kubernetes.Interface
+	tekton  tektonclient.Interface
+	log     *zap.Logger
+	backoff wait.Backoff
+}
+
+var _ executor.Executor = (*Executor)(nil)
+
+// New returns an executor using the given clients.
+func New(kube kubernetes.Interface, tekton tektonclient.Interface, log *zap.Logger) *Executor {
+	return &Executor{
+		kube: kube, tekton: tekton, log: log,
+		// A cluster outage is retried for about a minute before the caller hears of it.
+		backoff: wait.Backoff{Duration: 200 * time.Millisecond, Factor: 2, Jitter: 0.2, Steps: 9, Cap: 15 * time.Second},
+	}
+}
+
+// Submit creates the PipelineRun of req under the name its identity gives. An existing one
+// (a redelivered webhook, another replica) is returned as it is.
+func (e *Executor) Submit(ctx context.Context, req *executor.Request) (*run.Run, error) {
+	if req.PipelineRun == nil {
+		return nil, errors.New("tekton executor: request has no PipelineRun")
+	}
+	r := req.Run
+	pr := req.PipelineRun.DeepCopy()
+	pr.APIVersion, pr.Kind = "tekton.dev/v1", "PipelineRun"
+	pr.Name, pr.GenerateName, pr.Namespace = Name(r.Identity), "", req.Namespace
+	pr.ResourceVersion, pr.UID = "", ""
+	pr.Labels = merge(pr.Labels, labelsFor(&r))
+	pr.Annotations = merge(pr.Annotations, annotationsFor(&r))
+
+	if req.GitAuthSecret != "" {
+		if err := e.ensureGitSecret(ctx, req); err != nil {
+			return nil, err
+		}
+	}
+	var created *pipelinev1.PipelineRun
+	err := e.retry(ctx, func(ctx context.Context) error {
+		var err error
+		created, err = e.tekton.TektonV1().PipelineRuns(req.Namespace).Create(ctx, pr, metav1.CreateOptions{})
+		if apierrors.IsAlreadyExists(err) {
+			created, err = e.tekton.TektonV1().PipelineRuns(req.Namespace).Get(ctx, pr.Name, metav1.GetOptions{})
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating PipelineRun %s/%s: %w", req.Namespace, pr.Name, err)
+	}
+	if req.GitAuthSecret != "" {
+		e.ownSecret(ctx, created, req.GitAuthSecret)
+	}
+	out := RunFromPipelineRun(created, nil)
+	return &out, nil
+}
+
+// Cancel sets spec.status Cancelled on the selected PipelineRuns that have not finished.
+func (e *Executor) Cancel(ctx context.Context, sel executor.Selector) (int, error) {
+	if sel.Repo == "" {
+		return 0, errors.New("tekton executor: cancel needs a repository")
+	}
+	list, err := e.tekton.TektonV1().PipelineRuns(metav1.NamespaceAll).List(ctx, metav1.ListOptions{
+		LabelSelector: selectorFor(sel.Repo, sel.PullRequest, sel.SHA, sel.Definition),
+	})
+	if err != nil {
+		return 0, fmt.Errorf("listing PipelineRuns to cancel: %w", err)
+	}
+	patch := []byte(`{"spec":{"status":"` + string(pipelinev1.PipelineRunSpecStatusCancelled) + `"}}`)
+	n := 0
+	var errs []error
+	for i := range list.Items {
+		pr := &list.Items[i]
+		if pr.IsDone() || pr.IsCancelled() {
+			continue
+		}
+		err := e.retry(ctx, func(ctx context.Context) error {
+			_, err := e.tekton.TektonV1().PipelineRuns(pr.Namespace).Patch(ctx, pr.Name, types.MergePatchType, patch, metav1.PatchOptions{})
+			if apierrors.IsNotFound(err) {
+				return nil
+			}
+			return err
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("cancelling %s/%s: %w", pr.Namespace, pr.Name, err))
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
+}
+
+// SetCheckRunID records the check run that reports on a run, for runs whose check run was
+// created after the PipelineRun.
+func (e *Executor) SetCheckRunID(ctx context.Context, r *run.Run, id int64) error {
+	patch := []byte(fmt.Sprintf(`{"metadata":{"annotations":{%q:"%d"}}}`, AnnotationCheckRunID, id))
+	return e.retry(ctx, func(ctx context.Context) error {
+		_, err := e.tekton.TektonV1().PipelineRuns(r.Namespace).Patch(ctx, r.Name, types.MergePatchType, patch, metav1.PatchOptions{})
+		return err
+	})
+}
+
+// retry runs fn until it succeeds, fails for good, or the backoff is spent: the cluster
+// being briefly away must not lose a run.
+func (e *Executor) retry(ctx context.Context, fn func(context.Context) error) error {
+	var last error
+	err := wait.ExponentialBackoffWithContext(ctx, e.backoff, func(ctx context.Context) (bool, error) {
+		last = fn(ctx)
+		switch {
+		case last == nil:
+			return true, nil
+		case transient(last):
+			e.log.Debug("cluster call failed, retrying", zap.Error(last))
+			return false, nil
+		default:
+			return false, last
+		}
+	})
+	if wait.Interrupted(err) && last != nil {
+		return last
+	}
+	return err
+}
+
+func transient(err error) bool {
+	if apierrors.IsTooManyRequests(err) || apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err) ||
+		apierrors.IsInternalError(err) || apierrors.IsServiceUnavailable(err) || apierrors.IsUnexpectedServerError(err) {
+		return true
+	}
+	var status apierrors.APIStatus
+	if errors.As(err, &status) {
+		return false // any other answer from the apiserver is final
+	}
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) // connection trouble
+}
+
+func merge(dst, src map[string]string) map[string]string {
+	if dst == nil {
+		dst = make(map[string]string, len(src))
+	}
+	for k, v := range src {
+		dst[k] = v
+	}
+	return dst
+}

@@ -1,0 +1,143 @@
+package tekton
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/rigger-ci/rigger/pkg/run"
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// Labels and annotations Rigger puts on what it creates (see design.md).
+const (
+	LabelRepository  = "rigger.dev/repository"
+	LabelSHA         = "rigger.dev/sha"
+	LabelEvent       = "rigger.dev/event"
+	LabelPullRequest = "rigger.dev/pull-request"
+	LabelPipeline    = "rigger.dev/pipeline"
+
+	AnnotationRepo       = "rigger.dev/repo" // owner/name, unabridged
+	AnnotationRepoURL    = "rigger.dev/repo-url"
+	AnnotationDelivery   = "rigger.dev/delivery"
+	AnnotationCheckRunID = "rigger.dev/check-run-id"
+	AnnotationSender     = "rigger.dev/sender"
+	AnnotationTrigger    = "rigger.dev/trigger"
+	AnnotationAttempt    = "rigger.dev/attempt"
+	AnnotationDefinition = "rigger.dev/definition" // the definition's name, unabridged
+	AnnotationSHA        = "rigger.dev/full-sha"
+)
+
+// maxNameLen keeps PipelineRun names usable as label values (Tekton labels TaskRuns and pods
+// with them), which cap at 63 characters.
+const maxNameLen = 63
+
+// Name is the PipelineRun name of a run identity: the definition's name and a hash of the
+// whole identity. The same identity always gives the same name, so creating it twice is an
+// AlreadyExists, never a second build.
+func Name(id run.Identity) string {
+	h := sha256.New()
+	for _, part := range []string{id.Repo, id.SHA, id.Definition, id.Trigger, strconv.Itoa(id.Attempt)} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	sum := hex.EncodeToString(h.Sum(nil))[:10]
+	prefix := dnsLabel(id.Definition, maxNameLen-len(sum)-1)
+	if prefix == "" {
+		return "run-" + sum
+	}
+	return prefix + "-" + sum
+}
+
+// LabelValue makes v a valid label value: kept when valid, otherwise cleaned and, when too
+// long, truncated with a hash suffix so distinct values stay distinct.
+func LabelValue(v string) string {
+	if len(validation.IsValidLabelValue(v)) == 0 {
+		return v
+	}
+	clean := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return '-'
+	}, v)
+	if len(clean) > validation.LabelValueMaxLength || clean != v {
+		sum := sha256.Sum256([]byte(v))
+		suffix := hex.EncodeToString(sum[:])[:8]
+		max := validation.LabelValueMaxLength - len(suffix) - 1
+		if len(clean) > max {
+			clean = clean[:max]
+		}
+		clean = clean + "-" + suffix
+	}
+	return strings.Trim(clean, "-_.")
+}
+
+// RepositoryLabel is the label value of a repository: "owner.repo" per design.md.
+func RepositoryLabel(fullName string) string {
+	return LabelValue(strings.ReplaceAll(fullName, "/", "."))
+}
+
+func dnsLabel(s string, max int) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
+			b.WriteByte('-')
+		}
+	}
+	out := b.String()
+	if len(out) > max {
+		out = out[:max]
+	}
+	return strings.Trim(out, "-")
+}
+
+func labelsFor(r *run.Run) map[string]string {
+	l := map[string]string{
+		LabelRepository: RepositoryLabel(r.Repo),
+		LabelSHA:        LabelValue(r.SHA),
+		LabelEvent:      LabelValue(r.Event),
+		LabelPipeline:   LabelValue(r.Definition),
+	}
+	if r.PullRequest > 0 {
+		l[LabelPullRequest] = strconv.Itoa(r.PullRequest)
+	}
+	return l
+}
+
+func annotationsFor(r *run.Run) map[string]string {
+	a := map[string]string{
+		AnnotationRepo:       r.Repo,
+		AnnotationRepoURL:    r.RepoURL,
+		AnnotationDelivery:   r.DeliveryID,
+		AnnotationSender:     r.Sender,
+		AnnotationTrigger:    r.Trigger,
+		AnnotationAttempt:    strconv.Itoa(r.Attempt),
+		AnnotationDefinition: r.Definition,
+		AnnotationSHA:        r.SHA,
+	}
+	if r.CheckRunID != 0 {
+		a[AnnotationCheckRunID] = strconv.FormatInt(r.CheckRunID, 10)
+	}
+	return a
+}
+
+func selectorFor(repo string, pr int, sha, definition string) string {
+	s := fmt.Sprintf("%s=%s", LabelRepository, RepositoryLabel(repo))
+	if pr > 0 {
+		s += fmt.Sprintf(",%s=%d", LabelPullRequest, pr)
+	}
+	if sha != "" {
+		s += fmt.Sprintf(",%s=%s", LabelSHA, LabelValue(sha))
+	}
+	if definition != "" {
+		s += fmt.Sprintf(",%s=%s", LabelPipeline, LabelValue(definition))
+	}
+	return s
+}

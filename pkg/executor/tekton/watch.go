@@ -1,0 +1,142 @@
+package tekton
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rigger-ci/rigger/pkg/run"
+	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	informers "github.com/tektoncd/pipeline/pkg/client/informers/externalversions"
+	"go.uber.org/zap"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+)
+
+// resync re-lists periodically so the informers' caches cannot drift from the cluster.
+const resync = 10 * time.Minute
+
+// Watch follows Rigger's PipelineRuns and their TaskRuns with label-selected informers and
+// calls fn with a run whenever what a user would see of it changes. Bursts of updates to one
+// run are coalesced by a work queue. It blocks until ctx ends.
+func (e *Executor) Watch(ctx context.Context, fn func(run.Run)) error {
+	factory := informers.NewSharedInformerFactoryWithOptions(e.tekton, resync,
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = LabelRepository }),
+		informers.WithTransform(stripManagedFields))
+	prs := factory.Tekton().V1().PipelineRuns()
+	trs := factory.Tekton().V1().TaskRuns()
+	q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]())
+	defer q.ShutDown()
+
+	enqueuePR := func(obj any) {
+		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+			q.Add(key)
+		}
+	}
+	enqueueOwner := func(obj any) {
+		if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+			obj = tombstone.Obj
+		}
+		if tr, ok := obj.(*pipelinev1.TaskRun); ok && tr.Labels["tekton.dev/pipelineRun"] != "" {
+			q.Add(tr.Namespace + "/" + tr.Labels["tekton.dev/pipelineRun"])
+		}
+	}
+	if _, err := prs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: enqueuePR, UpdateFunc: func(_, o any) { enqueuePR(o) }, DeleteFunc: enqueuePR,
+	}); err != nil {
+		return err
+	}
+	if _, err := trs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: enqueueOwner, UpdateFunc: func(_, o any) { enqueueOwner(o) }, DeleteFunc: enqueueOwner,
+	}); err != nil {
+		return err
+	}
+	factory.Start(ctx.Done())
+	for typ, ok := range factory.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			return fmt.Errorf("tekton executor: informer for %v never synced", typ)
+		}
+	}
+
+	var (
+		mu   sync.Mutex
+		seen = map[string]string{} // key -> fingerprint of what fn last saw
+	)
+	process := func(key string) {
+		ns, name, _ := strings.Cut(key, "/")
+		pr, err := prs.Lister().PipelineRuns(ns).Get(name)
+		if apierrors.IsNotFound(err) {
+			mu.Lock()
+			delete(seen, key)
+			mu.Unlock()
+			return
+		}
+		if err != nil {
+			q.AddRateLimited(key)
+			return
+		}
+		taskRuns, _ := trs.Lister().TaskRuns(ns).List(labels.SelectorFromSet(labels.Set{"tekton.dev/pipelineRun": name}))
+		r := RunFromPipelineRun(pr, taskRuns)
+		fp := fingerprint(&r)
+		mu.Lock()
+		same := seen[key] == fp
+		seen[key] = fp
+		mu.Unlock()
+		if !same {
+			fn(r)
+		}
+	}
+	const workers = 4
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				key, quit := q.Get()
+				if quit {
+					return
+				}
+				func() {
+					defer q.Done(key)
+					defer func() {
+						if p := recover(); p != nil {
+							e.log.Error("run watcher panicked", zap.String("run", key), zap.Any("panic", p))
+						}
+					}()
+					process(key)
+					q.Forget(key)
+				}()
+			}
+		}()
+	}
+	<-ctx.Done()
+	q.ShutDown()
+	wg.Wait()
+	return nil
+}
+
+// fingerprint is what a user would see of a run: deliveries that do not change it are dropped.
+func fingerprint(r *run.Run) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s|%s|%d|%t", r.State, r.Reason, r.CheckRunID, r.CompletionTime.IsZero())
+	for _, t := range r.Tasks {
+		fmt.Fprintf(&b, "|%s=%s", t.Name, t.State)
+		for _, s := range t.Steps {
+			fmt.Fprintf(&b, ",%s=%s", s.Name, s.State)
+		}
+	}
+	return b.String()
+}
+
+func stripManagedFields(obj any) (any, error) {
+	if m, ok := obj.(metav1.Object); ok {
+		m.SetManagedFields(nil)
+	}
+	return obj, nil
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rigger-ci/rigger/pkg/github"
 	"github.com/rigger-ci/rigger/pkg/run"
@@ -168,5 +169,35 @@ func TestRunCarriedLogTailIsCutAndFenced(t *testing.T) {
 	}
 	if !strings.Contains(text, "````\n") || strings.Contains(text, "hunter2") {
 		t.Errorf("want a longer fence and the secret masked:\n%s", text)
+	}
+}
+
+func TestFinishedRunWithoutCompletionTimeIsReportedOnce(t *testing.T) {
+	w := newWorld(t, github.ModeApp)
+	rep := New(w.client, Options{})
+	r := newRun(w.sha)
+	if _, err := rep.Submitted(context.Background(), &r); err != nil {
+		t.Fatal(err)
+	}
+	r.State = run.Succeeded
+	for range 3 {
+		if err := rep.Update(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1100 * time.Millisecond / 3)
+	}
+	if n := w.gh.Count(patchRoute); n != 1 {
+		t.Errorf("a finished run was PATCHed %d times, want 1", n)
+	}
+}
+
+func TestTruncateKeepsRunesWhole(t *testing.T) {
+	s := strings.Repeat("é", 100) // 200 bytes
+	got := truncate(s, 140)
+	if len(got) > 140 || !strings.HasSuffix(got, "...") || !utf8.ValidString(got) {
+		t.Errorf("truncate = %q (%d bytes)", got, len(got))
+	}
+	if truncate("short", 140) != "short" {
+		t.Error("truncate changed a short string")
 	}
 }

@@ -23,10 +23,11 @@ type feedback struct {
 
 // head is everything in f a user would see, but the log fetched from the executor: an
 // update whose head did not change is not sent, and a finished step's log does not
-// change.
+// change. It reads the run's own times, not f's: f makes up a completion time when the
+// run has none, which would make every update look new.
 func (f feedback) head(r run.Run) string {
 	return fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%s\x00%d\x00%d",
-		f.status, f.conclusion, f.title, f.summary, r.LogTail, f.started.Unix(), f.completed.Unix())
+		f.status, f.conclusion, f.title, f.summary, r.LogTail, r.StartTime.Unix(), r.CompletionTime.Unix())
 }
 
 // checkStatus maps a run's state to a check run's status and conclusion.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rigger-ci/rigger/internal/fakegithub"
+	"github.com/rigger-ci/rigger/pkg/executor"
 	"github.com/rigger-ci/rigger/pkg/github"
 	"github.com/rigger-ci/rigger/pkg/run"
 )
@@ -116,3 +117,9 @@ func TestErroredDefinitionInTokenMode(t *testing.T) {
 		t.Errorf("statuses = %+v", sts)
 	}
 }
+
+// The reporter's narrow interfaces are what Rigger's parts implement.
+var (
+	_ GitHub    = (*github.Client)(nil)
+	_ LogSource = executor.Executor(nil)
+)

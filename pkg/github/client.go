@@ -55,8 +55,13 @@ func New(cfg Config, logger *zap.Logger, reg prometheus.Registerer) (*Client, er
 	if err != nil {
 		return nil, fmt.Errorf("github: registering metrics: %w", err)
 	}
-	wire := http.DefaultTransport.(*http.Transport).Clone()
-	wire.ResponseHeaderTimeout = 30 * time.Second
+	var wire http.RoundTripper = http.DefaultTransport
+	if t, ok := wire.(*http.Transport); ok {
+		t = t.Clone()
+		// A GitHub that accepts the connection but never answers must not hang a worker.
+		t.ResponseHeaderTimeout = 30 * time.Second
+		wire = t
+	}
 	c := &Client{
 		mode: mode,
 		base: base,

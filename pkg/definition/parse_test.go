@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
 )
 
 func loadDir(t *testing.T, dir string, vars map[string]string) (*Set, error) {
@@ -195,4 +194,3 @@ func keys(m map[string]*Definition) []string {
 	}
 	return ks
 }
-

@@ -38,6 +38,9 @@ type Executor interface {
 	// Submit starts the run. It is idempotent: submitting the same identity again returns
 	// the existing run and no error.
 	Submit(ctx context.Context, req *Request) (*run.Run, error)
+	// Get returns the run named name (see run.Identity.Name) in namespace, or nil and no
+	// error when there is none.
+	Get(ctx context.Context, namespace, name string) (*run.Run, error)
 	// Cancel cancels the selected runs that have not finished, and returns how many.
 	Cancel(ctx context.Context, sel Selector) (int, error)
 	// Watch calls fn with the current state of each run whenever it changes, until ctx ends.

@@ -49,7 +49,7 @@ func (e *Executor) Submit(ctx context.Context, req *executor.Request) (*run.Run,
 	r := req.Run
 	pr := req.PipelineRun.DeepCopy()
 	pr.APIVersion, pr.Kind = "tekton.dev/v1", "PipelineRun"
-	pr.Name, pr.GenerateName, pr.Namespace = Name(r.Identity), "", req.Namespace
+	pr.Name, pr.GenerateName, pr.Namespace = r.Identity.Name(), "", req.Namespace
 	pr.ResourceVersion, pr.UID = "", ""
 	pr.Labels = merge(pr.Labels, labelsFor(&r))
 	pr.Annotations = merge(pr.Annotations, annotationsFor(&r))
@@ -76,6 +76,20 @@ func (e *Executor) Submit(ctx context.Context, req *executor.Request) (*run.Run,
 	}
 	out := RunFromPipelineRun(created, nil)
 	return &out, nil
+}
+
+// Get returns the run with the given name, or nil when there is none. It reads the
+// apiserver's watch cache (resourceVersion 0): cheap, and fresh enough to skip redeliveries.
+func (e *Executor) Get(ctx context.Context, namespace, name string) (*run.Run, error) {
+	pr, err := e.tekton.TektonV1().PipelineRuns(namespace).Get(ctx, name, metav1.GetOptions{ResourceVersion: "0"})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	r := RunFromPipelineRun(pr, nil)
+	return &r, nil
 }
 
 // Cancel sets spec.status Cancelled on the selected PipelineRuns that have not finished.

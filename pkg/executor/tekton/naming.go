@@ -30,27 +30,6 @@ const (
 	AnnotationSHA        = "rigger.dev/full-sha"
 )
 
-// maxNameLen keeps PipelineRun names usable as label values (Tekton labels TaskRuns and pods
-// with them), which cap at 63 characters.
-const maxNameLen = 63
-
-// Name is the PipelineRun name of a run identity: the definition's name and a hash of the
-// whole identity. The same identity always gives the same name, so creating it twice is an
-// AlreadyExists, never a second build.
-func Name(id run.Identity) string {
-	h := sha256.New()
-	for _, part := range []string{id.Repo, id.SHA, id.Definition, id.Trigger, strconv.Itoa(id.Attempt)} {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
-	}
-	sum := hex.EncodeToString(h.Sum(nil))[:10]
-	prefix := dnsLabel(id.Definition, maxNameLen-len(sum)-1)
-	if prefix == "" {
-		return "run-" + sum
-	}
-	return prefix + "-" + sum
-}
-
 // LabelValue makes v a valid label value: kept when valid, otherwise cleaned and, when too
 // long, truncated with a hash suffix so distinct values stay distinct.
 func LabelValue(v string) string {
@@ -79,23 +58,6 @@ func LabelValue(v string) string {
 // RepositoryLabel is the label value of a repository: "owner.repo" per design.md.
 func RepositoryLabel(fullName string) string {
 	return LabelValue(strings.ReplaceAll(fullName, "/", "."))
-}
-
-func dnsLabel(s string, max int) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
-			b.WriteByte('-')
-		}
-	}
-	out := b.String()
-	if len(out) > max {
-		out = out[:max]
-	}
-	return strings.Trim(out, "-")
 }
 
 func labelsFor(r *run.Run) map[string]string {

@@ -1,0 +1,182 @@
+package local
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// scriptPreamble is what Tekton puts before a script that has no shebang.
+const scriptPreamble = "set -e\n"
+
+// killGrace is how long a cancelled step's process group has between SIGTERM and SIGKILL.
+const killGrace = 2 * time.Second
+
+// processSpec is one step made concrete: what to execute, where and with which environment.
+type processSpec struct {
+	Script    string   // run as a script when set; a shebang picks the interpreter
+	Command   []string // otherwise command and args
+	Args      []string
+	Env       []string // complete environment
+	Dir       string
+	ScriptDir string // where a shebang script is written
+	LogPath   string
+	// OnLine, when set, receives each output line as it is written.
+	OnLine func(line string)
+}
+
+// processResult is how a step process ended.
+type processResult struct {
+	ExitCode int32
+	// Killed is set when the process was stopped because ctx ended.
+	Killed bool
+}
+
+// runProcess runs one step as a process group and waits for it. When ctx ends the whole
+// group gets SIGTERM, then SIGKILL; when the main process exits, whatever it left behind in
+// its group is killed too, as a container's end would. An error means the step could not
+// be started at all.
+func runProcess(ctx context.Context, ps processSpec) (processResult, error) {
+	name, args, err := commandLine(ps)
+	if err != nil {
+		return processResult{ExitCode: -1}, err
+	}
+	if err := os.MkdirAll(filepath.Dir(ps.LogPath), 0o755); err != nil {
+		return processResult{ExitCode: -1}, err
+	}
+	logFile, err := os.OpenFile(ps.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return processResult{ExitCode: -1}, err
+	}
+	defer logFile.Close()
+
+	cmd := exec.Command(name, args...)
+	cmd.Env = ps.Env
+	cmd.Dir = ps.Dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var pipeR, pipeW *os.File
+	if ps.OnLine == nil {
+		// Writing straight to the file keeps a step to one fork/exec and no copying.
+		cmd.Stdout, cmd.Stderr = logFile, logFile
+	} else {
+		if pipeR, pipeW, err = os.Pipe(); err != nil {
+			return processResult{ExitCode: -1}, err
+		}
+		cmd.Stdout, cmd.Stderr = pipeW, pipeW
+	}
+	if err := cmd.Start(); err != nil {
+		if pipeW != nil {
+			pipeR.Close()
+			pipeW.Close()
+		}
+		return processResult{ExitCode: -1}, fmt.Errorf("start %s: %w", name, err)
+	}
+	copied := make(chan struct{})
+	if pipeW != nil {
+		pipeW.Close() // the child holds its own copy
+		go func() {
+			defer close(copied)
+			copyLines(pipeR, logFile, ps.OnLine)
+			pipeR.Close()
+		}()
+	} else {
+		close(copied)
+	}
+
+	pgid := cmd.Process.Pid
+	exited := make(chan struct{})
+	killed := make(chan bool, 1)
+	go func() {
+		select {
+		case <-exited:
+			killed <- false
+		case <-ctx.Done():
+			_ = syscall.Kill(-pgid, syscall.SIGTERM)
+			select {
+			case <-exited:
+			case <-time.After(killGrace):
+				_ = syscall.Kill(-pgid, syscall.SIGKILL)
+			}
+			killed <- true
+		}
+	}()
+	waitErr := cmd.Wait()
+	close(exited)
+	// Leftover background processes die with the step, as they would with its container.
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	res := processResult{Killed: <-killed}
+	select {
+	case <-copied:
+	case <-time.After(time.Second): // a child escaped the group and holds the pipe
+	}
+	res.ExitCode = exitCode(waitErr)
+	if res.Killed && res.ExitCode == 0 {
+		res.ExitCode = 128 + int32(syscall.SIGTERM)
+	}
+	return res, nil
+}
+
+// commandLine is the program and arguments that run a step.
+func commandLine(ps processSpec) (string, []string, error) {
+	if ps.Script != "" {
+		if !strings.HasPrefix(ps.Script, "#!") {
+			return "/bin/sh", []string{"-c", scriptPreamble + ps.Script}, nil
+		}
+		// The kernel honours the shebang when the script is executed as a file.
+		if err := os.MkdirAll(ps.ScriptDir, 0o755); err != nil {
+			return "", nil, err
+		}
+		f, err := os.CreateTemp(ps.ScriptDir, "script-*")
+		if err != nil {
+			return "", nil, err
+		}
+		_, werr := f.WriteString(ps.Script)
+		cerr := f.Close()
+		if err := errors.Join(werr, cerr, os.Chmod(f.Name(), 0o755)); err != nil {
+			return "", nil, err
+		}
+		return f.Name(), nil, nil
+	}
+	if len(ps.Command) == 0 {
+		return "", nil, errors.New("step has neither script nor command")
+	}
+	return ps.Command[0], append(append([]string{}, ps.Command[1:]...), ps.Args...), nil
+}
+
+// exitCode maps a Wait error to a shell-style exit code (128+signal when signalled).
+func exitCode(err error) int32 {
+	if err == nil {
+		return 0
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int32(ws.Signal())
+		}
+		return int32(ee.ExitCode())
+	}
+	return -1
+}
+
+// copyLines copies output to the log and hands each line to onLine.
+func copyLines(r io.Reader, log io.Writer, onLine func(string)) {
+	br := bufio.NewReaderSize(r, 64*1024)
+	for {
+		line, err := br.ReadString('\n')
+		if line != "" {
+			_, _ = io.WriteString(log, line)
+			onLine(strings.TrimRight(line, "\r\n"))
+		}
+		if err != nil {
+			return
+		}
+	}
+}

@@ -7,14 +7,18 @@ import (
 	"path"
 
 	gh "github.com/google/go-github/v62/github"
+	"github.com/rigger-ci/rigger/pkg/definition"
 )
 
-// TreeEntry is one file or directory of a git tree. It mirrors definition.TreeEntry.
-type TreeEntry struct{ Path, SHA, Type string }
+// TreeEntry is one file or directory of a git tree, as the definition loader reads it.
+type TreeEntry = definition.TreeEntry
+
+// The Client is the definition loader's source in the server.
+var _ definition.Source = (*Client)(nil)
 
 // definitionsDir is the directory Rigger reads definitions from; when GitHub truncates a
 // large repository's tree, only this part is walked.
-const definitionsDir = ".tekton"
+const definitionsDir = definition.Dir
 
 // Tree lists the tree at sha recursively, in one call when GitHub can. A tree too large
 // for one answer comes back truncated; then Rigger walks the root and the .tekton

@@ -19,7 +19,7 @@ func TestTreeInOneCallWhenNotTruncated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []TreeEntry{{".tekton", "t1", "tree"}, {".tekton/pr.yaml", "b1", "blob"}}
+	want := []TreeEntry{entry(".tekton", "t1", "tree"), entry(".tekton/pr.yaml", "b1", "blob")}
 	if !slices.Equal(got, want) {
 		t.Errorf("tree = %+v, want %+v", got, want)
 	}
@@ -56,9 +56,9 @@ func TestTruncatedTreeFallsBackToWalkingTekton(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []TreeEntry{
-		{"README.md", "r", "blob"}, {"src", "s", "tree"}, {".tekton", "t1", "tree"},
-		{".tekton/pr.yaml", "b1", "blob"}, {".tekton/tasks", "t2", "tree"},
-		{".tekton/tasks/build.yaml", "b2", "blob"},
+		entry("README.md", "r", "blob"), entry("src", "s", "tree"), entry(".tekton", "t1", "tree"),
+		entry(".tekton/pr.yaml", "b1", "blob"), entry(".tekton/tasks", "t2", "tree"),
+		entry(".tekton/tasks/build.yaml", "b2", "blob"),
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("tree =\n%+v\nwant\n%+v", got, want)
@@ -87,3 +87,5 @@ func TestBlobDecodesBothEncodings(t *testing.T) {
 		}
 	}
 }
+
+func entry(path, sha, typ string) TreeEntry { return TreeEntry{Path: path, SHA: sha, Type: typ} }

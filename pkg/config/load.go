@@ -102,14 +102,15 @@ func (c *Config) ClusterConfigured() bool {
 // RepositoryFor returns the configured repository with the given HTML URL or owner/name.
 func (c *Config) RepositoryFor(fullName string) (Repository, bool) {
 	for _, r := range c.Repositories {
-		if strings.EqualFold(repoFullName(r.URL), fullName) {
+		if strings.EqualFold(RepoFullName(r.URL), fullName) {
 			return r, true
 		}
 	}
 	return Repository{}, false
 }
 
-func repoFullName(u string) string {
+// RepoFullName is the owner/name of a repository URL.
+func RepoFullName(u string) string {
 	u = strings.TrimSuffix(strings.TrimSuffix(u, "/"), ".git")
 	parts := strings.Split(u, "/")
 	if len(parts) < 2 {

@@ -1,0 +1,235 @@
+// Package server wires Rigger's parts into `rigger serve`: the webhook endpoint feeds a
+// bounded queue, the queue feeds the trigger, the trigger feeds the executor, and the
+// executor's watch feeds the reporter. It also serves /healthz, /readyz and /metrics.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rigger-ci/rigger/pkg/config"
+	"github.com/rigger-ci/rigger/pkg/definition"
+	"github.com/rigger-ci/rigger/pkg/event"
+	"github.com/rigger-ci/rigger/pkg/executor"
+	"github.com/rigger-ci/rigger/pkg/github"
+	"github.com/rigger-ci/rigger/pkg/matcher"
+	"github.com/rigger-ci/rigger/pkg/queue"
+	"github.com/rigger-ci/rigger/pkg/reporter"
+	"github.com/rigger-ci/rigger/pkg/run"
+	"github.com/rigger-ci/rigger/pkg/trigger"
+	"github.com/rigger-ci/rigger/pkg/webhook"
+	"go.uber.org/zap"
+	"k8s.io/apimachinery/pkg/util/wait"
+)
+
+// Deps are the parts that differ between deployments and tests; New builds the rest.
+type Deps struct {
+	Executor executor.Executor
+	// ExecutorName labels metrics: tekton or local.
+	ExecutorName string
+	// ClusterCheck answers /readyz for the executor's side (nil: always ready).
+	ClusterCheck func(context.Context) error
+	// Registry receives the metrics; nil makes a new one.
+	Registry *prometheus.Registry
+}
+
+// Server is a running Rigger.
+type Server struct {
+	cfg     *config.Config
+	log     *zap.Logger
+	gh      *github.Client
+	exec    executor.Executor
+	rep     *reporter.Reporter
+	trig    *trigger.Trigger
+	queue   *queue.Queue[*event.Event]
+	hook    *webhook.Handler
+	reg     *prometheus.Registry
+	m       *metrics
+	deps    Deps
+	ready   readiness
+	retries wait.Backoff
+}
+
+// New builds a server from configuration.
+func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	reg := deps.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	gh, err := github.New(github.Config{
+		APIURL: cfg.GitHub.APIURL, Token: cfg.GitHub.Token, AppID: cfg.GitHub.AppID, PrivateKeyFile: cfg.GitHub.PrivateKeyFile,
+	}, log.Named("github"), reg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, gh: gh, exec: deps.Executor, reg: reg, deps: deps,
+		// An event whose handling fails (GitHub or the cluster away) is tried again for about
+		// ten minutes, in order with the rest of its repository's events.
+		retries: wait.Backoff{Duration: time.Second, Factor: 2, Jitter: 0.2, Steps: 10, Cap: 2 * time.Minute},
+	}
+	opts := reporter.Options{Logs: deps.Executor}
+	if ss, ok := deps.Executor.(reporter.SecretSource); ok {
+		opts.Secrets = ss
+	}
+	s.rep = reporter.New(gh, opts)
+	s.trig = trigger.New(gh, definition.NewLoader(definition.DefaultCacheBytes), deps.Executor, s.rep,
+		repositories(cfg.Repositories),
+		trigger.Options{Matcher: matcher.Options{SkipDrafts: cfg.PullRequests.Drafts == "skip"}},
+		log.Named("trigger"))
+	s.queue = queue.New(cfg.Queue.Capacity, cfg.Queue.Workers, s.handle, queue.WithLogger(log.Named("queue")))
+	s.m = newMetrics(reg, func() float64 { return float64(s.queue.Depth()) })
+	wm, err := webhook.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	s.hook, err = webhook.New(webhook.Config{Secrets: []string{cfg.Webhook.Secret}, Enqueuer: s.queue, Logger: log.Named("webhook"), Metrics: wm})
+	if err != nil {
+		return nil, err
+	}
+	s.ready = readiness{checks: map[string]func(context.Context) error{"github": gh.Check}}
+	if deps.ClusterCheck != nil {
+		s.ready.checks["cluster"] = deps.ClusterCheck
+	}
+	return s, nil
+}
+
+// Handler is the HTTP surface: POST /hook, /healthz, /readyz, /metrics.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(webhook.Path, s.hook)
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("/readyz", s.ready.serve)
+	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}))
+	return mux
+}
+
+// GitHub is the server's GitHub client (benchmarks count its calls).
+func (s *Server) GitHub() *github.Client { return s.gh }
+
+// Run serves on ln (or cfg.Listen when ln is nil) and follows runs until ctx ends, then
+// stops taking webhooks and finishes the events it accepted.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", s.cfg.Listen); err != nil {
+			return fmt.Errorf("listen %s: %w", s.cfg.Listen, err)
+		}
+	}
+	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	var wg sync.WaitGroup
+	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWatch()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := s.exec.Watch(watchCtx, s.report); err != nil {
+			s.log.Error("watching runs failed", zap.Error(err))
+		}
+	}()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	s.log.Info("rigger serving", zap.String("addr", ln.Addr().String()), zap.String("executor", s.deps.ExecutorName))
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx)
+	if qerr := s.queue.Shutdown(shutdownCtx); qerr != nil {
+		s.log.Warn("events left unhandled at shutdown", zap.Error(qerr))
+	}
+	stopWatch()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// handle is the queue's worker: one event through the trigger, retried with backoff while
+// it fails, so an outage delays runs rather than losing them.
+func (s *Server) handle(ctx context.Context, ev *event.Event) {
+	if ev.InstallationID != 0 {
+		s.gh.RememberInstallation(ev.Repo.Owner, ev.Repo.Name, ev.InstallationID)
+	}
+	log := s.log.With(zap.String("delivery", ev.DeliveryID), zap.String("event", string(ev.Kind)),
+		zap.String("repo", ev.Repo.FullName()), zap.String("sha", ev.SHA))
+	start := time.Now()
+	var out *trigger.Outcome
+	var last error
+	err := wait.ExponentialBackoffWithContext(ctx, s.retries, func(ctx context.Context) (bool, error) {
+		out, last = s.trig.Handle(ctx, ev)
+		if last != nil {
+			log.Warn("handling the event failed; will retry", zap.Error(last))
+			return false, nil
+		}
+		return true, nil
+	})
+	s.m.latency.WithLabelValues(string(ev.Kind)).Observe(time.Since(start).Seconds())
+	if err != nil {
+		s.m.handled.WithLabelValues(string(ev.Kind), "failed").Inc()
+		log.Error("gave up on the event", zap.Error(errors.Join(err, last)))
+		return
+	}
+	s.m.runs.WithLabelValues(s.deps.ExecutorName).Add(float64(len(out.Submitted)))
+	result := "submitted"
+	switch {
+	case out.Ignored != "":
+		result = "ignored"
+	case len(out.Submitted) == 0 && len(out.Existing) > 0:
+		result = "duplicate"
+	case len(out.Submitted) == 0 && out.Cancelled > 0:
+		result = "cancelled"
+	case len(out.Submitted) == 0:
+		result = "no_match"
+	}
+	s.m.handled.WithLabelValues(string(ev.Kind), result).Inc()
+	log.Info("event handled", zap.String("result", result), zap.Int("submitted", len(out.Submitted)),
+		zap.Int("existing", len(out.Existing)), zap.Int("skipped", len(out.Skipped)),
+		zap.Int("definition_errors", len(out.Errors)), zap.Int("cancelled", out.Cancelled),
+		zap.String("ignored", out.Ignored), zap.Duration("took", time.Since(start)))
+}
+
+// report passes a run's new state to GitHub.
+func (s *Server) report(r run.Run) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := s.rep.Update(ctx, r); err != nil {
+		s.m.reports.WithLabelValues("failed").Inc()
+		s.log.Warn("reporting a run failed", zap.String("run", r.Namespace+"/"+r.Name), zap.Error(err))
+		return
+	}
+	s.m.reports.WithLabelValues("ok").Inc()
+}
+
+// repositories adapts the configured repositories to the trigger's lookup.
+type repositories []config.Repository
+
+func (rs repositories) Lookup(fullName string) (trigger.Repository, bool) {
+	for _, r := range rs {
+		if strings.EqualFold(config.RepoFullName(r.URL), fullName) {
+			params := make(map[string]string, len(r.Params))
+			for _, p := range r.Params {
+				params[p.Name] = p.Value
+			}
+			return trigger.Repository{Namespace: r.Namespace, ServiceAccount: r.ServiceAccount, Params: params}, true
+		}
+	}
+	return trigger.Repository{}, false
+}

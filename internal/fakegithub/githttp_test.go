@@ -40,3 +40,19 @@ func TestCloneAndCheckoutPullRequestHead(t *testing.T) {
 		t.Fatal("push over HTTP was accepted")
 	}
 }
+
+func TestWebAddressClonesLikeGitHub(t *testing.T) {
+	s := newServer(t, Options{Tokens: map[string]string{"t": "u"}})
+	repo, pr := seedRepo(t, s)
+	for _, url := range []string{repo.HTMLURL(), repo.HTMLURL() + ".git"} {
+		dir := filepath.Join(t.TempDir(), "clone")
+		gitOut(t, "", "", "clone", "--quiet", url, dir)
+		gitOut(t, dir, "", "fetch", "--quiet", "origin", pr.HeadSHA)
+		if got := gitOut(t, dir, "", "rev-parse", "FETCH_HEAD"); got != pr.HeadSHA {
+			t.Fatalf("clone of %s: FETCH_HEAD = %s, want %s", url, got, pr.HeadSHA)
+		}
+	}
+	if len(s.Calls()) != 0 {
+		t.Errorf("git traffic was recorded as API calls: %v", s.Calls())
+	}
+}

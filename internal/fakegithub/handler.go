@@ -73,6 +73,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveGit(w, r)
 		return
 	}
+	// Like GitHub, a repository's web address clones too: /{owner}/{repo}[.git]/info/refs...
+	if p, ok := htmlGitPath(r.URL.Path); ok {
+		r.URL.Path, r.URL.RawPath = p, ""
+		s.serveGit(w, r)
+		return
+	}
 	start := time.Now()
 	_, pattern := s.mux.Handler(r)
 	route := pattern
@@ -208,3 +214,15 @@ func validationError(w http.ResponseWriter, resource, field, code string) {
 
 // obj is a JSON object in a response.
 type obj = map[string]any
+
+// htmlGitPath maps a smart-HTTP request on a repository's web address to its /git/ path.
+func htmlGitPath(path string) (string, bool) {
+	parts := strings.SplitN(strings.TrimPrefix(path, "/"), "/", 3)
+	if len(parts) < 3 || parts[0] == "repos" || parts[0] == "git" {
+		return "", false
+	}
+	if rest := parts[2]; rest != "info/refs" && rest != "git-upload-pack" && rest != "git-receive-pack" {
+		return "", false
+	}
+	return "/git/" + parts[0] + "/" + strings.TrimSuffix(parts[1], ".git") + ".git/" + parts[2], true
+}

@@ -59,7 +59,7 @@ func (p Parser) Parse(files *Files, vars map[string]string) (*Set, error) {
 	cat := catalog{pipelines: map[string]*document{}, tasks: map[string]*document{}}
 	var runs []*document
 	for _, f := range files.Files {
-		docs, errs, notes := decodeFile(f.Path, template.Render(f.Content, vars))
+		docs, errs, notes := safeDecodeFile(f.Path, template.Render(f.Content, vars))
 		set.Errors = append(set.Errors, errs...)
 		set.Notes = append(set.Notes, notes...)
 		for _, d := range docs {
@@ -94,7 +94,7 @@ func (p Parser) Parse(files *Files, vars map[string]string) (*Set, error) {
 			continue
 		}
 		cat.inline(def)
-		if errs := def.validate(ctx); len(errs) > 0 {
+		if errs := def.safeValidate(ctx); len(errs) > 0 {
 			set.Errors = append(set.Errors, errs...)
 			continue
 		}

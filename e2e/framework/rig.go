@@ -1,0 +1,149 @@
+package framework
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rigger-ci/rigger/internal/fakegithub"
+	"github.com/rigger-ci/rigger/pkg/apis/rigger/v1alpha1"
+	"github.com/rigger-ci/rigger/pkg/config"
+	"github.com/rigger-ci/rigger/pkg/executor/tekton"
+	"github.com/rigger-ci/rigger/pkg/logging"
+	"github.com/rigger-ci/rigger/pkg/server"
+)
+
+// Rig is Rigger serving webhooks for one repository of a fake GitHub, running its builds as
+// PipelineRuns in one namespace of the e2e cluster: the whole product, with only GitHub faked.
+type Rig struct {
+	Fake      *fakegithub.Server
+	Repo      *fakegithub.Repo
+	Server    *server.Server
+	HookURL   string
+	Secret    string
+	Namespace string
+}
+
+// RigOptions tune StartRig.
+type RigOptions struct {
+	// FakeAddr is where the fake GitHub listens: the pod gateway when pods must clone from it,
+	// loopback otherwise. Default: the pod gateway on a real cluster, loopback on KWOK.
+	FakeAddr string
+	// Repo is owner/name; default acme/widgets.
+	Repo string
+	// Files are committed on main before Rigger starts.
+	Files map[string]string
+	// LogLevel of Rigger's logger (default warn, to keep test output readable).
+	LogLevel string
+}
+
+const rigAppID, rigInstallationID = 4242, 777
+
+// StartRig starts a fake GitHub (as a GitHub App installation) and Rigger's server with the
+// Tekton executor, mapping the repository to ns. Both stop when the test ends.
+func (c *Cluster) StartRig(t testing.TB, ns string, o RigOptions) *Rig {
+	t.Helper()
+	if o.FakeAddr == "" {
+		o.FakeAddr = "127.0.0.1:0"
+		if c.Nodes == "real" {
+			o.FakeAddr = net.JoinHostPort(c.PodGateway, "0")
+		}
+	}
+	if o.Repo == "" {
+		o.Repo = "acme/widgets"
+	}
+	if o.LogLevel == "" {
+		o.LogLevel = "warn"
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "app.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	if err := os.WriteFile(keyFile, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fake, err := fakegithub.New(fakegithub.Options{App: &fakegithub.App{ID: rigAppID, PublicKey: &key.PublicKey, InstallationID: rigInstallationID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.Start(o.FakeAddr); err != nil {
+		t.Fatalf("fake GitHub cannot listen on %s: %v", o.FakeAddr, err)
+	}
+	t.Cleanup(func() { _ = fake.Close() })
+	repo, err := fake.CreateRepo(o.Repo, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Files) > 0 {
+		if _, err := repo.Commit("main", "initial commit", o.Files); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	cfg := &config.Config{
+		Listen:   "127.0.0.1:0",
+		Executor: config.ExecutorTekton,
+		Webhook:  config.Webhook{Secret: "e2e-webhook-secret"},
+		GitHub:   config.GitHub{APIURL: fake.APIURL(), AppID: rigAppID, PrivateKeyFile: keyFile},
+		Repositories: []config.Repository{{
+			Namespace: ns, RepositorySpec: v1alpha1.RepositorySpec{URL: repo.HTMLURL()},
+		}},
+		Log:          config.Log{Level: o.LogLevel, Format: "console"},
+		Queue:        config.Queue{Capacity: 10000, Workers: 32},
+		PullRequests: config.PullRequests{Drafts: "skip"},
+	}
+	logDone := &atomic.Bool{}
+	t.Cleanup(func() { logDone.Store(true) }) // registered first: runs after the server stops
+	log, err := logging.New(cfg.Log.Level, cfg.Log.Format, testWriter{t, logDone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec := tekton.New(c.Kube, c.Tekton, log.Named("tekton"))
+	srv, err := server.New(cfg, log, server.Deps{Executor: exec, ExecutorName: "tekton"})
+	if err != nil {
+		t.Fatalf("starting Rigger: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Errorf("Rigger did not stop within 30s")
+		}
+	})
+	return &Rig{Fake: fake, Repo: repo, Server: srv, HookURL: "http://" + ln.Addr().String() + "/hook",
+		Secret: cfg.Webhook.Secret, Namespace: ns}
+}
+
+// testWriter sends Rigger's log lines to the test's log, so they show with a failure only.
+// Lines after the test ended (stragglers of stopping goroutines) are dropped: testing panics
+// on a Log after the test's end.
+type testWriter struct {
+	t    testing.TB
+	done *atomic.Bool
+}
+
+func (w testWriter) Write(p []byte) (int, error) {
+	if !w.done.Load() {
+		w.t.Log(strings.TrimRight(string(p), "\n"))
+	}
+	return len(p), nil
+}

@@ -2,6 +2,8 @@
 // the trigger needs, whatever the event type GitHub sent.
 package event
 
+import "strconv"
+
 // Kind is the GitHub event type (the X-GitHub-Event header) Rigger understands.
 type Kind string
 
@@ -95,5 +97,18 @@ type Event struct {
 	IsPullRequest bool
 }
 
-// Key is the ordering key of an event: events of one repository are handled in order.
-func (e *Event) Key() string { return e.Repo.FullName() }
+// Key is the ordering key of an event: events with the same key are handled in order, one at
+// a time. Order matters within one pull request (a close must not overtake the synchronize
+// before it) and within one pushed ref, not across them: a burst of webhooks for many pull
+// requests of one repository is handled in parallel.
+func (e *Event) Key() string {
+	switch {
+	case e.PullRequest != nil:
+		return e.Repo.FullName() + "#" + strconv.Itoa(e.PullRequest.Number)
+	case e.IssueNumber != 0:
+		return e.Repo.FullName() + "#" + strconv.Itoa(e.IssueNumber)
+	case e.Kind == KindPush && e.Ref != "":
+		return e.Repo.FullName() + "@" + e.Ref
+	}
+	return e.Repo.FullName()
+}

@@ -340,12 +340,18 @@ func (e *Executor) publish(r run.Run) {
 	}
 }
 
+// flushInterval is the least time between two background writes of run states.
+const flushInterval = 100 * time.Millisecond
+
 // flushLoop writes snapshots to the store in the background, many in one transaction,
 // so that a step's cost does not include a disk sync.
 func (e *Executor) flushLoop() {
 	defer close(e.flushDone)
 	for range e.flushKick {
 		e.flush()
+		// Batch the changes of the next moment into one transaction: an intermediate state
+		// lost in a crash costs nothing, as the restart marks the run interrupted anyway.
+		time.Sleep(flushInterval)
 	}
 }
 

@@ -263,7 +263,7 @@ func TestParsePushOwnerFallsBackToName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ev.Key() != "o/r" || ev.Ref != "refs/tags/v1" || ev.SHA != "abc" {
-		t.Errorf("got key %q ref %q sha %q", ev.Key(), ev.Ref, ev.SHA)
+	if ev.Repo.FullName() != "o/r" || ev.Ref != "refs/tags/v1" || ev.SHA != "abc" {
+		t.Errorf("got repo %q ref %q sha %q", ev.Repo.FullName(), ev.Ref, ev.SHA)
 	}
 }

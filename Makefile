@@ -27,8 +27,9 @@ test-all: ## what CI runs: Debian packages if missing, unit tests, then the e2e 
 e2e: ## bring the e2e cluster up (E2E_NODES=real|kwok), run e2e/, tear it down (KEEP_CLUSTER=1 keeps it)
 	e2e/cluster/scripts/e2e.sh
 
-bench: ## benchmarks; the cluster ones bring a KWOK cluster up (BENCH_CLUSTER=0 skips them)
+bench: ## benchmarks: packages, then the spine on a KWOK cluster (BENCH_CLUSTER=0 skips that)
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/... ./internal/...
+	@if [ "$${BENCH_CLUSTER:-1}" != 0 ]; then E2E_NODES=kwok e2e/cluster/scripts/e2e.sh -run '^$$' -bench . -benchtime 1x ./e2e/bench/; fi
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "not gofmt-ed:"; echo "$$out"; exit 1; }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# e2e.sh - `make e2e`: bring the cluster up unless it is already up, run the e2e tests against
-# it, and tear it down afterwards unless KEEP_CLUSTER=1 (or it was up before we started).
+# e2e.sh [go test args] - `make e2e` and `make bench`: bring the cluster up unless it is already
+# up, run `go test` against it (default: every e2e test), and tear it down afterwards unless
+# KEEP_CLUSTER=1 (or it was up before we started).
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 "$CLUSTER/scripts/deps.sh" || exit 1
@@ -18,6 +19,7 @@ fi
 export KUBECONFIG=$KUBECONFIG_OUT RIGGER_E2E_NODES=$E2E_NODES RIGGER_E2E_LOGS=$LOGS RIGGER_E2E_KUBECTL=$KUBE_BIN/kubectl
 export RIGGER_E2E_POD_GATEWAY=$POD_GW
 cd "$CLUSTER/../.." || exit 1
-go test -count=1 -timeout "${E2E_TIMEOUT:-30m}" ${E2E_RUN_FILTER:+-run "$E2E_RUN_FILTER"} ./e2e/... ; rc=$?
+[ $# -gt 0 ] || set -- ${E2E_RUN_FILTER:+-run "$E2E_RUN_FILTER"} ./e2e/...
+go test -count=1 -timeout "${E2E_TIMEOUT:-30m}" "$@"; rc=$?
 if [ "$started" = 1 ] && [ "${KEEP_CLUSTER:-0}" != 1 ]; then "$CLUSTER/scripts/down.sh"; fi
 exit $rc

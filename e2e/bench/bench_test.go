@@ -1,0 +1,295 @@
+// Package bench measures Rigger's core path on the e2e cluster's real apiserver and Tekton
+// controller (KWOK nodes, so pods cost nothing), with the fake GitHub on loopback:
+//
+//	(a) events per second from signed webhook to PipelineRun created, against a plain
+//	    client-go loop creating the same PipelineRuns with the same concurrency;
+//	(b) p50/p99 latency of one event alone, and what Rigger adds to a bare create;
+//	(c) GitHub API calls per pull request `synchronize` with an unchanged .tekton/.
+//
+// Both sides are measured in the same run, alternately, and reported as ratios.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rigger-ci/rigger/e2e/framework"
+	"github.com/rigger-ci/rigger/internal/fakegithub"
+	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+)
+
+const definition = `apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  name: pull-request
+  annotations:
+    pipelinesascode.tekton.dev/on-event: "[pull_request]"
+    pipelinesascode.tekton.dev/on-target-branch: "[main]"
+spec:
+  params:
+  - {name: revision, value: "{{ revision }}"}
+  - {name: repo-url, value: "{{ repo_url }}"}
+  pipelineSpec:
+    params: [{name: revision}, {name: repo-url}]
+    tasks:
+    - name: unit
+      params: [{name: revision, value: $(params.revision)}]
+      taskSpec:
+        params: [{name: revision}]
+        steps:
+        - name: test
+          image: kwok.local/busybox
+          script: echo testing $(params.revision)
+`
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// BenchmarkWebhookToPipelineRun reports the figures of the spine issue. Run it through
+// `make bench` (which brings a KWOK cluster up); -benchtime=1x, since one iteration is a
+// whole measured burst.
+func BenchmarkWebhookToPipelineRun(b *testing.B) {
+	burst := envInt("BENCH_EVENTS", 300)       // events per burst
+	senders := envInt("BENCH_CONCURRENCY", 32) // concurrent webhook senders / creating goroutines
+	alone := envInt("BENCH_ALONE", 40)         // events measured one at a time
+	c := framework.Connect(b)
+	ns := c.Namespace(b)
+	rig := c.StartRig(b, ns, framework.RigOptions{FakeAddr: "127.0.0.1:0", Files: map[string]string{".tekton/pull-request.yaml": definition}})
+	repo := rig.Repo
+	if err := repo.CreateBranch("feature", "main"); err != nil {
+		b.Fatal(err)
+	}
+	pr, err := repo.OpenPullRequest(fakegithub.PullRequestSpec{Title: "bench", Head: "feature"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	// One commit per event: a synchronize always brings a new head SHA; .tekton/ is unchanged.
+	total := 2*burst + alone + 1
+	shas := make([]string, total)
+	for i := range shas {
+		if shas[i], err = repo.Commit("feature", fmt.Sprintf("change %d", i), map[string]string{"n.txt": strconv.Itoa(i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	next := 0
+	take := func(n int) []string { s := shas[next : next+n]; next += n; return s }
+	w := newArrivals(b, c, ns)
+	ctx := context.Background()
+	send := func(sha string, number int) {
+		_, err := rig.Fake.SendPullRequest(ctx, rig.HookURL, rig.Secret, repo.FullName(), pr.Number, "synchronize",
+			fakegithub.WithPayloadEdit(func(p map[string]any) {
+				p["number"] = number
+				prm := p["pull_request"].(map[string]any)
+				prm["number"] = number
+				prm["head"].(map[string]any)["sha"] = sha
+			}))
+		if err != nil {
+			b.Error(err)
+		}
+	}
+
+	// Warm up (installation token, caches, informers) and capture the PipelineRun Rigger
+	// creates: the baseline creates exactly that object.
+	warm := take(1)[0]
+	send(warm, 100000)
+	template := w.wait(warm, time.Minute)
+	template = template.DeepCopy()
+	template.ObjectMeta = metav1.ObjectMeta{Labels: template.Labels, Annotations: template.Annotations}
+	template.Status = pipelinev1.PipelineRunStatus{}
+
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		// (b) alone: one event at a time, webhook sent -> PipelineRun seen by a watch.
+		var riggerAlone, createAlone []time.Duration
+		for j, sha := range take(alone) {
+			t0 := time.Now()
+			send(sha, 200000+j)
+			w.wait(sha, time.Minute)
+			riggerAlone = append(riggerAlone, time.Since(t0))
+			t0 = time.Now()
+			name := fmt.Sprintf("alone-%d-%d", i, j)
+			createPR(b, c, ns, template, name)
+			w.waitName(name, time.Minute)
+			createAlone = append(createAlone, time.Since(t0))
+		}
+
+		// (a) bursts, alternating baseline and Rigger; (c) GitHub calls during Rigger's bursts.
+		var riggerRate, loopRate []float64
+		var reads, checkCreates, allCalls int
+		for round := 0; round < 2; round++ {
+			names := make([]string, burst)
+			for k := range names {
+				names[k] = fmt.Sprintf("loop-%d-%d-%d", i, round, k)
+			}
+			t0 := time.Now()
+			parallel(senders, len(names), func(k int) { createPR(b, c, ns, template, names[k]) })
+			for _, n := range names {
+				w.waitName(n, 2*time.Minute)
+			}
+			loopRate = append(loopRate, float64(burst)/time.Since(t0).Seconds())
+
+			batch := take(burst)
+			rig.Fake.Reset()
+			t0 = time.Now()
+			parallel(senders, len(batch), func(k int) { send(batch[k], 1000*(round+1)+k) })
+			for _, sha := range batch {
+				w.wait(sha, 2*time.Minute)
+			}
+			riggerRate = append(riggerRate, float64(burst)/time.Since(t0).Seconds())
+			for route, n := range rig.Fake.CountsByRoute() {
+				allCalls += n
+				switch {
+				case strings.HasPrefix(route, "GET "):
+					reads += n
+				case strings.HasPrefix(route, "POST ") && strings.HasSuffix(route, "/check-runs"):
+					checkCreates += n
+				}
+			}
+		}
+		events := float64(2 * burst)
+		ra, la := median(riggerRate), median(loopRate)
+		p50r, p99r := percentile(riggerAlone, 50), percentile(riggerAlone, 99)
+		p50c, p99c := percentile(createAlone, 50), percentile(createAlone, 99)
+		b.ReportMetric(ra, "events/s")
+		b.ReportMetric(la, "loop-creates/s")
+		b.ReportMetric(ra/la, "ratio-vs-loop")
+		b.ReportMetric(float64(p50r.Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(p99r.Microseconds())/1000, "p99-ms")
+		b.ReportMetric(float64((p50r-p50c).Microseconds())/1000, "p50-added-ms")
+		b.ReportMetric(float64(reads)/events, "gh-reads/event")
+		b.ReportMetric(float64(allCalls)/events, "gh-calls/event")
+		fmt.Printf(`
+Rigger spine benchmark (%d-event bursts, %d senders, KWOK nodes, fake GitHub on loopback)
+  (a) webhook -> PipelineRun    %7.1f events/s   plain client-go loop %7.1f creates/s   ratio %.2f (goal >= 0.9)
+  (b) one event alone           p50 %6.1f ms  p99 %6.1f ms   bare create p50 %6.1f ms p99 %6.1f ms   added p50 %.1f ms
+  (c) GitHub calls per synchronize (unchanged .tekton/): %.2f reads (goal <= 1.2), %.2f check-run creates, %.2f in all until the last PipelineRun existed
+`, burst, senders, ra, la, ra/la, ms(p50r), ms(p99r), ms(p50c), ms(p99c), ms(p50r-p50c),
+			float64(reads)/events, float64(checkCreates)/events, float64(allCalls)/events)
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func createPR(b *testing.B, c *framework.Cluster, ns string, template *pipelinev1.PipelineRun, name string) {
+	pr := template.DeepCopy()
+	pr.Name, pr.Namespace = name, ns
+	pr.Labels = map[string]string{"bench": "loop"}
+	if _, err := c.Tekton.TektonV1().PipelineRuns(ns).Create(context.Background(), pr, metav1.CreateOptions{}); err != nil {
+		b.Error(err)
+	}
+}
+
+func parallel(workers, n int, fn func(int)) {
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range work {
+				fn(k)
+			}
+		}()
+	}
+	for k := 0; k < n; k++ {
+		work <- k
+	}
+	close(work)
+	wg.Wait()
+}
+
+// arrivals watches the namespace's PipelineRuns and remembers when each appeared, by name
+// and by the commit Rigger labelled it with.
+type arrivals struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	byName map[string]*pipelinev1.PipelineRun
+	bySHA  map[string]*pipelinev1.PipelineRun
+}
+
+func newArrivals(b *testing.B, c *framework.Cluster, ns string) *arrivals {
+	a := &arrivals{byName: map[string]*pipelinev1.PipelineRun{}, bySHA: map[string]*pipelinev1.PipelineRun{}}
+	a.cond = sync.NewCond(&a.mu)
+	wi, err := c.Tekton.TektonV1().PipelineRuns(ns).Watch(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(wi.Stop)
+	go func() {
+		for ev := range wi.ResultChan() {
+			pr, ok := ev.Object.(*pipelinev1.PipelineRun)
+			if !ok || ev.Type != watch.Added {
+				continue
+			}
+			a.mu.Lock()
+			a.byName[pr.Name] = pr
+			if sha := pr.Labels["rigger.dev/sha"]; sha != "" {
+				a.bySHA[sha] = pr
+			}
+			a.cond.Broadcast()
+			a.mu.Unlock()
+		}
+	}()
+	return a
+}
+
+func (a *arrivals) wait(sha string, timeout time.Duration) *pipelinev1.PipelineRun {
+	return a.waitIn(a.bySHA, sha, timeout)
+}
+
+func (a *arrivals) waitName(name string, timeout time.Duration) *pipelinev1.PipelineRun {
+	return a.waitIn(a.byName, name, timeout)
+}
+
+func (a *arrivals) waitIn(m map[string]*pipelinev1.PipelineRun, key string, timeout time.Duration) *pipelinev1.PipelineRun {
+	deadline := time.Now().Add(timeout)
+	stop := time.AfterFunc(timeout, func() { a.mu.Lock(); a.cond.Broadcast(); a.mu.Unlock() })
+	defer stop.Stop()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for m[key] == nil {
+		if time.Now().After(deadline) {
+			panic(fmt.Sprintf("no PipelineRun for %s within %s", key, timeout))
+		}
+		a.cond.Wait()
+	}
+	return m[key]
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func percentile(ds []time.Duration, p int) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	if len(s) == 0 {
+		return 0
+	}
+	i := (len(s)*p + 99) / 100
+	if i > 0 {
+		i--
+	}
+	return s[i]
+}

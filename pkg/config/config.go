@@ -67,8 +67,8 @@ type Queue struct {
 
 // PullRequests holds policy for pull request events.
 type PullRequests struct {
-	// Drafts: "skip" (default) runs nothing for draft PRs until they are ready for review;
-	// "run" treats them like any other.
+	// Drafts: "run" (default, as Pipelines-as-Code does) treats draft PRs like any other;
+	// "skip" runs nothing for them until they are marked ready for review.
 	Drafts string `mapstructure:"drafts"`
 }
 

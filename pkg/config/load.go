@@ -42,7 +42,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("log.format", "json")
 	v.SetDefault("queue.capacity", 10000)
 	v.SetDefault("queue.workers", 16)
-	v.SetDefault("pullRequests.drafts", "skip")
+	v.SetDefault("pullRequests.drafts", "run")
 }
 
 // Load reads the configuration: file (path, or RIGGER_CONFIG, or none), then environment,

@@ -48,13 +48,14 @@ func (e *Executor) ensureGitSecret(ctx context.Context, req *executor.Request) e
 	})
 }
 
-// ownSecret makes the PipelineRun own its git Secret, so the Secret goes when the run is
-// deleted. A failure only costs a leftover Secret, so it is logged, not returned.
+// ownSecret adds the PipelineRun to the owners of its git Secret (several runs of one event
+// share it; a strategic merge appends by UID), so the Secret goes with the last of them. A
+// failure only costs a leftover Secret, so it is logged, not returned.
 func (e *Executor) ownSecret(ctx context.Context, pr *pipelinev1.PipelineRun, name string) {
 	patch := fmt.Sprintf(`{"metadata":{"ownerReferences":[{"apiVersion":"tekton.dev/v1","kind":"PipelineRun","name":%q,"uid":%q,"blockOwnerDeletion":false}]}}`,
 		pr.Name, pr.UID)
 	err := e.retry(ctx, func(ctx context.Context) error {
-		_, err := e.kube.CoreV1().Secrets(pr.Namespace).Patch(ctx, name, types.MergePatchType, []byte(patch), metav1.PatchOptions{})
+		_, err := e.kube.CoreV1().Secrets(pr.Namespace).Patch(ctx, name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{})
 		return err
 	})
 	if err != nil {

@@ -52,7 +52,9 @@ func TestPullRequestToCheckRun(t *testing.T) {
 	ns := c.Namespace(t)
 	rig := c.StartRig(t, ns, framework.RigOptions{Files: map[string]string{
 		".tekton/pull-request.yaml": pullRequestPipeline,
-		"check.sh":                  "echo all widgets are fine\n",
+		// A broken file next to the good one: reported, and it must not stop the good one.
+		".tekton/broken.yaml": "apiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata: {name: broken\nspec: {}\n",
+		"check.sh":            "echo all widgets are fine\n",
 	}})
 	repo := rig.Repo
 	if err := repo.CreateBranch("feature", "main"); err != nil {
@@ -79,12 +81,16 @@ func TestPullRequestToCheckRun(t *testing.T) {
 	if log := c.StepLog(t, ns, run, "check", "check"); !strings.Contains(log, "checked out "+pr.HeadSHA+" for PR 1") {
 		t.Fatalf("the pod did not check out the PR's head; step log:\n%s", log)
 	}
-	cr := waitForCheckRun(t, rig, pr.HeadSHA, "completed")
-	if cr.Name != "Rigger / pull-request" || cr.Conclusion != "success" {
+	cr := waitForCheckRun(t, rig, pr.HeadSHA, "Rigger / pull-request", "completed")
+	if cr.Conclusion != "success" {
 		t.Fatalf("check run = %q %s/%s, want \"Rigger / pull-request\" completed/success", cr.Name, cr.Status, cr.Conclusion)
 	}
 	if !strings.Contains(cr.Output.Summary, "check") {
 		t.Errorf("check run summary lacks the task table: %q", cr.Output.Summary)
+	}
+	broken := waitForCheckRun(t, rig, pr.HeadSHA, "Rigger / broken", "completed")
+	if broken.Conclusion != "failure" || !strings.Contains(broken.Output.Title+broken.Output.Summary, ".tekton/broken.yaml:") {
+		t.Errorf("the broken definition's check run does not name file:line: %s %q %q", broken.Conclusion, broken.Output.Title, broken.Output.Summary)
 	}
 
 	// 2. The same delivery again: handled as a duplicate, no second PipelineRun or check run.
@@ -95,8 +101,8 @@ func TestPullRequestToCheckRun(t *testing.T) {
 	if n := len(runsOf(t, c, ns, pr.HeadSHA)); n != 1 {
 		t.Fatalf("after a redelivery there are %d PipelineRuns for %s, want 1", n, pr.HeadSHA)
 	}
-	if n := len(checkRunsOn(rig, pr.HeadSHA)); n != 1 {
-		t.Fatalf("after a redelivery there are %d check runs on %s, want 1", n, pr.HeadSHA)
+	if n := len(checkRunsOn(rig, pr.HeadSHA)); n != 2 {
+		t.Fatalf("after a redelivery there are %d check runs on %s, want 2 (pull-request, broken)", n, pr.HeadSHA)
 	}
 
 	// 3. A new push that breaks the check: a run for the new SHA, a red check run with the log.
@@ -113,7 +119,7 @@ func TestPullRequestToCheckRun(t *testing.T) {
 	if failed.IsSuccessful() {
 		t.Fatalf("PipelineRun for the breaking commit succeeded")
 	}
-	red := waitForCheckRun(t, rig, newSHA, "completed")
+	red := waitForCheckRun(t, rig, newSHA, "Rigger / pull-request", "completed")
 	if red.Conclusion != "failure" {
 		t.Fatalf("check run on %s concluded %q, want failure", newSHA, red.Conclusion)
 	}
@@ -159,17 +165,17 @@ func checkRunsOn(rig *framework.Rig, sha string) []fakegithub.CheckRun {
 	return out
 }
 
-func waitForCheckRun(t *testing.T, rig *framework.Rig, sha, status string) fakegithub.CheckRun {
+func waitForCheckRun(t *testing.T, rig *framework.Rig, sha, name, status string) fakegithub.CheckRun {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for {
 		for _, cr := range checkRunsOn(rig, sha) {
-			if cr.Status == status {
+			if cr.Name == name && cr.Status == status {
 				return cr
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no check run on %s reached %q; check runs: %+v", sha, status, checkRunsOn(rig, sha))
+			t.Fatalf("no check run %q on %s reached %q; check runs: %+v", name, sha, status, checkRunsOn(rig, sha))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -3,6 +3,8 @@ package root
 
 import (
 	"github.com/rigger-ci/rigger/pkg/cmd/factory"
+	"github.com/rigger-ci/rigger/pkg/cmd/lint"
+	runcmd "github.com/rigger-ci/rigger/pkg/cmd/run"
 	"github.com/rigger-ci/rigger/pkg/cmd/serve"
 	"github.com/rigger-ci/rigger/pkg/cmd/version"
 	"github.com/spf13/cobra"
@@ -20,6 +22,6 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 	cmd.SetIn(f.IO.In)
 	cmd.SetOut(f.IO.Out)
 	cmd.SetErr(f.IO.ErrOut)
-	cmd.AddCommand(serve.NewCmd(f), version.NewCmd(f))
+	cmd.AddCommand(serve.NewCmd(f), runcmd.NewCmd(f), lint.NewCmd(f), version.NewCmd(f))
 	return cmd
 }

@@ -1,0 +1,187 @@
+// Package run is `rigger run`: run a checkout's .tekton pipelines on this machine, as the
+// pull request or push it would get on GitHub, with live progress and a summary.
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rigger-ci/rigger/pkg/cmd/exitcode"
+	"github.com/rigger-ci/rigger/pkg/cmd/factory"
+	"github.com/rigger-ci/rigger/pkg/event"
+	"github.com/rigger-ci/rigger/pkg/executor/local"
+)
+
+type options struct {
+	dir          string
+	event        string
+	sourceBranch string
+	targetBranch string
+	changedFiles []string
+	params       []string
+	dryRun       bool
+	output       string
+	logs         bool
+	dataDir      string
+	parallel     int
+	isolation    string
+}
+
+// NewCmd returns `rigger run`.
+func NewCmd(f *factory.Factory) *cobra.Command {
+	o := &options{}
+	cmd := &cobra.Command{
+		Use:   "run [file...]",
+		Short: "Run a checkout's .tekton pipelines on this machine",
+		Long: `Run the .tekton pipelines of the checkout in --dir on this machine, each step as a host
+process, with Tekton's semantics.
+
+Without arguments, run the definitions a pull request of the current branch to main would run
+(or the event given by --event, --target-branch and --source-branch), as their
+on-event, on-target-branch and on-path-change annotations say. With files, run exactly the
+definitions of those files, whatever their annotations say.
+
+Template variables ({{ revision }}, {{ repo_url }}, ...) are filled from the local git checkout;
+{{ source_dir }} is the checkout's directory, for pipelines that copy the working tree into
+their workspace.
+
+Exit status: 0 when every run succeeded, 1 when one failed or was cancelled, 2 for a usage or
+validation error, in which case nothing was started.`,
+		Example: `  rigger run                                   # what a pull request to main would run
+  rigger run --event push --target-branch release-1 --param go_version=1.26
+  rigger run .tekton/unit.yaml                 # one file's definitions, whatever they say
+  rigger run --dry-run -o yaml                 # the PipelineRuns that would be created`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.run(cmd.Context(), f, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&o.dir, "dir", "C", ".", "run in this directory (the checkout holding .tekton/, or one below it)")
+	fl.StringVar(&o.event, "event", string(event.KindPullRequest), "the event to run for: pull_request or push")
+	fl.StringVar(&o.sourceBranch, "source-branch", "", "the pull request's branch (default: the current branch)")
+	fl.StringVar(&o.targetBranch, "target-branch", "", "the branch a pull request targets or a push updates (default: main for a pull request, the current branch for a push)")
+	fl.StringSliceVar(&o.changedFiles, "changed-files", nil, "the changed files, for on-path-change (default: git diff against the target branch, and uncommitted files)")
+	fl.StringArrayVarP(&o.params, "param", "p", nil, "set a PipelineRun param, name=value (repeatable; comma-separated for an array param)")
+	fl.BoolVar(&o.dryRun, "dry-run", false, "print the PipelineRuns that would run, start nothing")
+	fl.StringVarP(&o.output, "output", "o", "", "with --dry-run: yaml or json (default yaml)")
+	fl.BoolVar(&o.logs, "logs", false, "stream step logs, each line prefixed with pipeline/task/step")
+	fl.StringVar(&o.dataDir, "data-dir", "~/.local/share/rigger", "where runs, workspaces and logs are kept")
+	fl.IntVar(&o.parallel, "parallel", 0, "how many tasks may run at once (default: the number of CPUs)")
+	fl.StringVar(&o.isolation, "isolation", string(local.IsolationProcess), "how steps run: process or container")
+	return cmd
+}
+
+func usage(format string, args ...any) error {
+	return &exitcode.Error{Code: exitcode.Usage, Err: fmt.Errorf(format, args...)}
+}
+
+// check validates the flags, before anything is read or started.
+func (o *options) check(args []string) error {
+	switch event.Kind(o.event) {
+	case event.KindPullRequest, event.KindPush:
+	default:
+		return usage("--event %q: want pull_request or push", o.event)
+	}
+	if o.output != "" && !o.dryRun {
+		return usage("--output needs --dry-run")
+	}
+	if o.dryRun && o.output == "" {
+		o.output = "yaml"
+	}
+	if o.output != "" && o.output != "yaml" && o.output != "json" {
+		return usage("--output %q: want yaml or json", o.output)
+	}
+	if o.parallel < 0 {
+		return usage("--parallel %d: want a positive number", o.parallel)
+	}
+	switch local.Isolation(o.isolation) {
+	case local.IsolationProcess:
+	case local.IsolationContainer:
+		if !o.dryRun && !onPath("docker", "podman") {
+			return usage("--isolation container needs docker or podman on PATH; neither was found")
+		}
+	default:
+		return usage("--isolation %q: want process or container", o.isolation)
+	}
+	if len(args) > 0 && o.changedFiles != nil {
+		return usage("--changed-files only matters when selecting by annotations, not with files")
+	}
+	return nil
+}
+
+func onPath(names ...string) bool {
+	for _, n := range names {
+		if _, err := exec.LookPath(n); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+func (o *options) run(ctx context.Context, f *factory.Factory, args []string) error {
+	if err := o.check(args); err != nil {
+		return err
+	}
+	params, err := ParseParams(o.params)
+	if err != nil {
+		return usage("%v", err)
+	}
+	c, err := OpenCheckout(ctx, o.dir)
+	if err != nil {
+		return usage("%v", err)
+	}
+	ev, err := c.Event(EventOptions{Kind: event.Kind(o.event), SourceBranch: o.sourceBranch,
+		TargetBranch: o.targetBranch, ChangedFiles: o.changedFiles})
+	if err != nil {
+		return usage("%v", err)
+	}
+	base, err := filepath.Abs(o.dir)
+	if err != nil {
+		return usage("%v", err)
+	}
+	explicit, err := relativeFiles(c, base, args)
+	if err != nil {
+		return usage("%v", err)
+	}
+
+	p, err := plan(ctx, f.IO.ErrOut, c, ev, explicit, params, o.changedFiles != nil)
+	if err != nil {
+		return err
+	}
+	if len(p.runs) == 0 {
+		p.printNothing(f.IO.Out, ev)
+		return nil
+	}
+	if o.dryRun {
+		return printPipelineRuns(f.IO.Out, o.output, p.runs)
+	}
+	return o.execute(ctx, f, c, p)
+}
+
+// expandHome turns a leading ~ into the home directory, as a shell would for the default.
+func expandHome(p string) (string, error) {
+	if p != "~" && !strings.HasPrefix(p, "~/") {
+		return p, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("--data-dir %s: %w", p, err)
+	}
+	return filepath.Join(home, strings.TrimPrefix(p, "~")), nil
+}
+
+// signalContext ends on Ctrl-C or SIGTERM, so that runs are cancelled rather than orphaned.
+func signalContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+}
+
+var errCancelled = errors.New("cancelled")

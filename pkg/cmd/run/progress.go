@@ -162,7 +162,7 @@ func outcome(s runmodel.State, reason string, d time.Duration) string {
 		return "skipped (" + reason + ")"
 	case s == runmodel.Skipped:
 		return "skipped"
-	case reason != "" && s != runmodel.Succeeded && reason != string(s) && !strings.EqualFold(reason, "Failed"):
+	case reason != "" && s != runmodel.Succeeded && !strings.EqualFold(reason, string(s)) && !strings.EqualFold(reason, "Failed"):
 		return fmt.Sprintf("%s (%s) in %s", s, reason, round(d))
 	}
 	return fmt.Sprintf("%s in %s", s, round(d))

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/rigger-ci/rigger/pkg/cmd/exitcode"
 	"github.com/rigger-ci/rigger/pkg/cmd/factory"
+	"github.com/rigger-ci/rigger/pkg/definition"
 	"github.com/rigger-ci/rigger/pkg/event"
 	"github.com/rigger-ci/rigger/pkg/executor/local"
 )
@@ -164,7 +166,33 @@ func (o *options) run(ctx context.Context, f *factory.Factory, args []string) er
 	if o.dryRun {
 		return printPipelineRuns(f.IO.Out, o.output, p.runs)
 	}
+	if err := localOnly(f.IO.ErrOut, p); err != nil {
+		return err
+	}
 	return o.execute(ctx, f, c, p)
+}
+
+// localOnly refuses, before anything starts, a PipelineRun whose pipeline is not in
+// .tekton/: a cluster would resolve the reference, this machine cannot.
+func localOnly(errOut io.Writer, p *runPlan) error {
+	var errs definition.Errors
+	for _, r := range p.runs {
+		if r.req.PipelineRun.Spec.PipelineSpec == nil {
+			ref := r.req.PipelineRun.Spec.PipelineRef
+			what := "a pipelineRef"
+			if ref != nil && ref.Resolver != "" {
+				what = fmt.Sprintf("a pipelineRef through resolver %q", ref.Resolver)
+			} else if ref != nil {
+				what = fmt.Sprintf("pipelineRef %q, which is not a Pipeline in %s/,", ref.Name, definition.Dir)
+			}
+			errs = append(errs, &definition.Error{File: r.def.File, Line: r.def.Line,
+				Msg: fmt.Sprintf("PipelineRun %q uses %s and cannot run on this machine (give it a pipelineSpec, or put the Pipeline in %s/)", r.def.Name, what, definition.Dir)})
+		}
+	}
+	if len(errs) > 0 {
+		return invalid(errOut, errs, "")
+	}
+	return nil
 }
 
 // expandHome turns a leading ~ into the home directory, as a shell would for the default.

@@ -292,9 +292,10 @@ spec:
 		".tekton/unknown.yaml": unknown,
 		".tekton/broken.yaml":  "apiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata: {name: x\n",
 		".tekton/pass.yaml":    pipelineRun("unit", onPRToMain, main, "", "true"),
+		".tekton/remote.yaml":  "apiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata: {name: remote}\nspec: {pipelineRef: {name: in-cluster}}\n",
 	})
 	dataDir := filepath.Join(t.TempDir(), "data")
-	for _, args := range [][]string{{".tekton/cycle.yaml"}, {".tekton/unknown.yaml"}, {".tekton/broken.yaml"}, nil} {
+	for _, args := range [][]string{{".tekton/cycle.yaml"}, {".tekton/unknown.yaml"}, {".tekton/broken.yaml"}, {".tekton/remote.yaml"}, nil} {
 		res := rigger(t, context.Background(), append([]string{"-C", repo, "--data-dir", dataDir}, args...)...)
 		if res.code != 2 || !regexp.MustCompile(`(?m)^\.tekton/\w+\.yaml:\d+: `).MatchString(res.errOut) {
 			t.Errorf("%v: exit %d, want 2 with file:line errors\n%s", args, res.code, res)

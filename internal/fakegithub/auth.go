@@ -160,6 +160,28 @@ func installationPermissions() obj {
 		"members": "read", "pull_requests": "write", "statuses": "write"}
 }
 
+// getApp is GET /app: the App the JWT authenticates, which clients call to prove their
+// App credentials work (Rigger's /readyz does).
+func (s *Server) getApp(w http.ResponseWriter, r *http.Request) {
+	app := s.opts.App
+	if app == nil {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	writeJSON(w, http.StatusOK, obj{
+		"id":          app.ID,
+		"slug":        app.Slug,
+		"node_id":     fmt.Sprintf("A_%d", app.ID),
+		"name":        app.Slug,
+		"owner":       userJSON(s.URL(), "rigger-ci"),
+		"html_url":    s.URL() + "/apps/" + app.Slug,
+		"permissions": installationPermissions(),
+		"events":      []string{"check_run", "check_suite", "issue_comment", "pull_request", "push"},
+		"created_at":  "2024-01-01T00:00:00Z",
+		"updated_at":  "2024-01-01T00:00:00Z",
+	})
+}
+
 func (s *Server) getRepoInstallation(w http.ResponseWriter, r *http.Request) {
 	if s.opts.App == nil || s.repoOf(r) == nil {
 		writeError(w, http.StatusNotFound, "Not Found")

@@ -37,6 +37,7 @@ func (s *Server) routes() {
 		"GET /repos/{owner}/{repo}/collaborators/{user}/permission":  s.getPermission,
 		"GET /orgs/{org}/members/{user}":                             s.getOrgMember,
 		"GET /repos/{owner}/{repo}/installation":                     s.getRepoInstallation,
+		"GET /app":                                                   s.getApp,
 		"POST /app/installations/{id}/access_tokens":                 s.createAccessToken,
 	}
 	for pattern, fn := range h {

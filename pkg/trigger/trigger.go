@@ -127,9 +127,11 @@ func (t *Trigger) runDefinitions(ctx context.Context, ev *event.Event, repo Repo
 			vars[k] = v
 		}
 	}
+	// Parse's error is the Set's Errors: the broken files are reported below and the good
+	// definitions still run. Only a parse that yields no Set at all stops here.
 	set, err := t.opts.Parser.Parse(files, vars)
-	if err != nil {
-		return nil, err
+	if set == nil {
+		return nil, fmt.Errorf("parsing %s/.tekton at %s: %w", ev.Repo.FullName(), short(ev.SHA), err)
 	}
 	out.Errors = set.Errors
 	var errs []error

@@ -40,6 +40,9 @@ type Deps struct {
 	ClusterCheck func(context.Context) error
 	// Registry receives the metrics; nil makes a new one.
 	Registry *prometheus.Registry
+	// GitHubRetry bounds the GitHub client's retries of one request; the zero value is
+	// github.DefaultRetryPolicy. Tests shorten it to see outages without waiting minutes.
+	GitHubRetry github.RetryPolicy
 }
 
 // Server is a running Rigger.
@@ -71,6 +74,7 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 	}
 	gh, err := github.New(github.Config{
 		APIURL: cfg.GitHub.APIURL, Token: cfg.GitHub.Token, AppID: cfg.GitHub.AppID, PrivateKeyFile: cfg.GitHub.PrivateKeyFile,
+		Retry: deps.GitHubRetry,
 	}, log.Named("github"), reg)
 	if err != nil {
 		return nil, err

@@ -15,7 +15,7 @@ const buildScript = "echo building {{ revision }} of {{ repo_url }}\nsleep 0.5\n
 
 func prFiles() map[string]string {
 	return map[string]string{
-		"README.md": "# widgets\n",
+		"README.md":                 "# widgets\n",
 		".tekton/pull-request.yaml": pipelineRun("pull-request", "[pull_request]", "[main]", buildScript),
 	}
 }

@@ -268,3 +268,27 @@ func grepLines(s, substr string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// When GitHub fails the check run's creation, the run starts anyway and the watcher gives it
+// its check run once GitHub answers again.
+func TestCheckRunCreatedLaterWhenGitHubFailsAtSubmit(t *testing.T) {
+	h := newHarness(t, prFiles())
+	pr := h.openPR(map[string]string{"src/main.go": "package main\n"})
+	h.gh.FailNext(routeCreateCheck, 2, fakegithub.BadGateway())
+	h.sendPR(pr.Number, "opened")
+
+	cr := h.waitCheck("pull-request", pr.HeadSHA, "completed")
+	if cr.Conclusion != "success" {
+		t.Errorf("check run concluded %q", cr.Conclusion)
+	}
+	if n := len(h.gh.CheckRuns(repoName)); n != 1 {
+		t.Errorf("%d check runs, want 1\n%s", n, h.dump())
+	}
+	if n := len(h.runs()); n != 1 {
+		t.Errorf("%d runs, want 1\n%s", n, h.dump())
+	}
+	h.waitHandled("pull_request", "submitted", 1)
+	if n := h.gh.PendingFaults(); n != 0 {
+		t.Errorf("%d injected faults never fired: the failure path was not taken", n)
+	}
+}

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	jwt "github.com/golang-jwt/jwt/v4"
+	"github.com/golang-jwt/jwt/v5"
 )
 
 func newKey(t *testing.T) (*rsa.PrivateKey, []byte) {

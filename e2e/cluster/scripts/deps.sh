@@ -13,6 +13,8 @@ if [ "$E2E_NODES" = real ]; then
   [ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
   command -v iptables >/dev/null || need+=(iptables)
   command -v debootstrap >/dev/null || need+=(debootstrap)
+  # the step shell image is a static busybox (Debian's plain busybox needs a libc)
+  dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
   command -v ip >/dev/null || need+=(iproute2)
 fi
 [ ${#need[@]} = 0 ] && exit 0

@@ -12,6 +12,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"sort"
 	"strconv"
@@ -88,8 +89,9 @@ func BenchmarkWebhookToPipelineRun(b *testing.B) {
 	take := func(n int) []string { s := shas[next : next+n]; next += n; return s }
 	w := newArrivals(b, c, ns)
 	ctx := context.Background()
-	send := func(sha string, number int) {
-		_, err := rig.Fake.SendPullRequest(ctx, rig.HookURL, rig.Secret, repo.FullName(), pr.Number, "synchronize",
+	// Payloads are built before the clock starts: making them is GitHub's work, not Rigger's.
+	payload := func(sha string, number int) map[string]any {
+		p, err := rig.Fake.PullRequestPayload(repo.FullName(), pr.Number, "synchronize",
 			fakegithub.WithPayloadEdit(func(p map[string]any) {
 				p["number"] = number
 				prm := p["pull_request"].(map[string]any)
@@ -97,14 +99,28 @@ func BenchmarkWebhookToPipelineRun(b *testing.B) {
 				prm["head"].(map[string]any)["sha"] = sha
 			}))
 		if err != nil {
-			b.Error(err)
+			b.Fatal(err)
+		}
+		return p
+	}
+	payloads := func(shas []string, firstNumber int) []map[string]any {
+		out := make([]map[string]any, len(shas))
+		for k, sha := range shas {
+			out[k] = payload(sha, firstNumber+k)
+		}
+		return out
+	}
+	send := func(p map[string]any) {
+		d, err := rig.Fake.Send(ctx, rig.HookURL, rig.Secret, "pull_request", p)
+		if err != nil || d.Status != http.StatusAccepted {
+			b.Errorf("webhook: status %d, err %v, body %s", d.Status, err, d.ResponseBody)
 		}
 	}
 
 	// Warm up (installation token, caches, informers) and capture the PipelineRun Rigger
 	// creates: the baseline creates exactly that object.
 	warm := take(1)[0]
-	send(warm, 100000)
+	send(payload(warm, 100000))
 	template := w.wait(warm, time.Minute)
 	template = template.DeepCopy()
 	template.ObjectMeta = metav1.ObjectMeta{Labels: template.Labels, Annotations: template.Annotations}
@@ -114,9 +130,11 @@ func BenchmarkWebhookToPipelineRun(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		// (b) alone: one event at a time, webhook sent -> PipelineRun seen by a watch.
 		var riggerAlone, createAlone []time.Duration
-		for j, sha := range take(alone) {
+		aloneSHAs := take(alone)
+		alonePayloads := payloads(aloneSHAs, 200000)
+		for j, sha := range aloneSHAs {
 			t0 := time.Now()
-			send(sha, 200000+j)
+			send(alonePayloads[j])
 			w.wait(sha, time.Minute)
 			riggerAlone = append(riggerAlone, time.Since(t0))
 			t0 = time.Now()
@@ -142,9 +160,10 @@ func BenchmarkWebhookToPipelineRun(b *testing.B) {
 			loopRate = append(loopRate, float64(burst)/time.Since(t0).Seconds())
 
 			batch := take(burst)
+			batchPayloads := payloads(batch, 1000*(round+1))
 			rig.Fake.Reset()
 			t0 = time.Now()
-			parallel(senders, len(batch), func(k int) { send(batch[k], 1000*(round+1)+k) })
+			parallel(senders, len(batch), func(k int) { send(batchPayloads[k]) })
 			for _, sha := range batch {
 				w.wait(sha, 2*time.Minute)
 			}

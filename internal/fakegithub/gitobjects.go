@@ -17,6 +17,18 @@ type treeEntry struct {
 }
 
 func (r *Repo) lsTree(treeish string, recursive bool, paths ...string) ([]treeEntry, error) {
+	key := "ls-tree\x00" + treeish + "\x00" + strconv.FormatBool(recursive) + "\x00" + strings.Join(paths, "\x00")
+	if v, ok := r.objects.Load(key); ok {
+		return v.([]treeEntry), nil
+	}
+	entries, err := r.runLsTree(treeish, recursive, paths...)
+	if err == nil && isFullSHA(treeish) {
+		r.objects.Store(key, entries)
+	}
+	return entries, err
+}
+
+func (r *Repo) runLsTree(treeish string, recursive bool, paths ...string) ([]treeEntry, error) {
 	args := []string{"ls-tree", "-z", "-l", "--full-tree"}
 	if recursive {
 		args = append(args, "-r", "-t")
@@ -48,9 +60,16 @@ func (r *Repo) catBlob(sha string) ([]byte, error) {
 	if !validObjectName(sha) {
 		return nil, errNoObject
 	}
+	key := "blob\x00" + sha
+	if v, ok := r.objects.Load(key); ok {
+		return v.([]byte), nil
+	}
 	out, err := r.git(nil, "cat-file", "blob", sha)
 	if err != nil {
 		return nil, errNoObject
+	}
+	if isFullSHA(sha) {
+		r.objects.Store(key, out)
 	}
 	return out, nil
 }

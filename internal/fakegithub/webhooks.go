@@ -124,17 +124,28 @@ func (s *Server) settings(opts []WebhookOption) webhookSettings {
 // synchronize, reopened, closed, labeled, ready_for_review, ...) for the
 // pull request's current state.
 func (s *Server) SendPullRequest(ctx context.Context, url, secret, repoName string, number int, action string, opts ...WebhookOption) (Delivery, error) {
+	payload, err := s.PullRequestPayload(repoName, number, action, opts...)
+	if err != nil {
+		return Delivery{}, err
+	}
+	return s.deliver(ctx, url, secret, "pull_request", action, payload, webhookSettings{})
+}
+
+// PullRequestPayload builds the payload SendPullRequest sends (options and edits applied),
+// without sending it: a benchmark builds its webhooks first and then sends them with Send,
+// so that it times the receiver and not the making of payloads.
+func (s *Server) PullRequestPayload(repoName string, number int, action string, opts ...WebhookOption) (map[string]any, error) {
 	repo := s.Repo(repoName)
 	if repo == nil {
-		return Delivery{}, errNoRepo(repoName)
+		return nil, errNoRepo(repoName)
 	}
 	prJSON, pr, ok := s.pullSnapshot(repo, number)
 	if !ok {
-		return Delivery{}, fmt.Errorf("fakegithub: %s has no pull request %d", repoName, number)
+		return nil, fmt.Errorf("fakegithub: %s has no pull request %d", repoName, number)
 	}
 	payload, err := s.LoadFixture("pull_request", action)
 	if err != nil {
-		return Delivery{}, err
+		return nil, err
 	}
 	set := s.settings(opts)
 	if set.sender == "" {
@@ -167,7 +178,10 @@ func (s *Server) SendPullRequest(ctx context.Context, url, secret, repoName stri
 		payload["label"] = labels[0]
 	}
 	s.patchCommon(payload, repo, set.sender)
-	return s.deliver(ctx, url, secret, "pull_request", action, payload, set)
+	if set.edit != nil {
+		set.edit(payload)
+	}
+	return payload, nil
 }
 
 // SendPush sends a push event for branch moving from before to its current

@@ -66,15 +66,18 @@ func render(r run.Run) feedback {
 // complete masks the feedback and, for a failed run, adds the failing step's log tail:
 // from the run when it carries it, else from the executor.
 func (rep *Reporter) complete(ctx context.Context, r *run.Run, f feedback) feedback {
+	// Only a failed run shows output that a step wrote (its log tail, Tekton's message), so
+	// only then are the run's Secrets read to mask it: a lookup in the cluster per report
+	// would cost every queued and running update a round trip and the apiserver a pod list.
+	if r.State != run.Failed {
+		return f
+	}
 	masker, maskErr := rep.masker(ctx, r)
 	if maskErr != nil {
 		rep.log.Warn("cannot read the run's secrets to mask them", zap.String("run", r.Name), zap.Error(maskErr))
 	}
 	f.title = masker.Mask(f.title)
 	f.summary = truncate(masker.Mask(f.summary), maxOutputLen)
-	if r.State != run.Failed {
-		return f
-	}
 	task := failedTask(*r)
 	step := failedStep(*r, task)
 	tail := r.LogTail

@@ -7,12 +7,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/rigger-ci/rigger/pkg/executor"
 	"github.com/rigger-ci/rigger/pkg/run"
 	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	tektonclient "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
+	listers "github.com/tektoncd/pipeline/pkg/client/listers/pipeline/v1"
 	"go.uber.org/zap"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -27,6 +29,10 @@ type Executor struct {
 	tekton  tektonclient.Interface
 	log     *zap.Logger
 	backoff wait.Backoff
+
+	// lister reads Watch's informer cache once it has synced; until then, and without a
+	// Watch, Get asks the apiserver.
+	lister atomic.Pointer[listers.PipelineRunLister]
 }
 
 var _ executor.Executor = (*Executor)(nil)
@@ -78,9 +84,21 @@ func (e *Executor) Submit(ctx context.Context, req *executor.Request) (*run.Run,
 	return &out, nil
 }
 
-// Get returns the run with the given name, or nil when there is none. It reads the
-// apiserver's watch cache (resourceVersion 0): cheap, and fresh enough to skip redeliveries.
+// Get returns the run with the given name, or nil when there is none. While Watch runs it
+// answers from the informer's cache, with no request at all; otherwise from the apiserver's
+// watch cache (resourceVersion 0). Either is fresh enough to skip a redelivered webhook.
 func (e *Executor) Get(ctx context.Context, namespace, name string) (*run.Run, error) {
+	if l := e.lister.Load(); l != nil {
+		pr, err := (*l).PipelineRuns(namespace).Get(name)
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		r := RunFromPipelineRun(pr, nil)
+		return &r, nil
+	}
 	pr, err := e.tekton.TektonV1().PipelineRuns(namespace).Get(ctx, name, metav1.GetOptions{ResourceVersion: "0"})
 	if apierrors.IsNotFound(err) {
 		return nil, nil

@@ -62,6 +62,9 @@ func (e *Executor) Watch(ctx context.Context, fn func(run.Run)) error {
 			return fmt.Errorf("tekton executor: informer for %v never synced", typ)
 		}
 	}
+	lister := prs.Lister()
+	e.lister.Store(&lister)
+	defer e.lister.Store(nil)
 
 	var (
 		mu   sync.Mutex

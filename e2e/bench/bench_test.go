@@ -148,6 +148,7 @@ func BenchmarkWebhookToPipelineRun(b *testing.B) {
 		var riggerRate, loopRate []float64
 		var reads, checkCreates, allCalls int
 		for round := 0; round < 2; round++ {
+			settle(b, c, ns)
 			names := make([]string, burst)
 			for k := range names {
 				names[k] = fmt.Sprintf("loop-%d-%d-%d", i, round, k)
@@ -161,6 +162,7 @@ func BenchmarkWebhookToPipelineRun(b *testing.B) {
 
 			batch := take(burst)
 			batchPayloads := payloads(batch, 1000*(round+1))
+			settle(b, c, ns)
 			rig.Fake.Reset()
 			t0 = time.Now()
 			parallel(senders, len(batch), func(k int) { send(batchPayloads[k]) })
@@ -201,6 +203,30 @@ Rigger spine benchmark (%d-event bursts, %d senders, KWOK nodes, fake GitHub on 
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// settle waits until Tekton has finished every PipelineRun of the namespace, so that each
+// timed round starts on a quiet cluster instead of competing with the last round's runs.
+func settle(b *testing.B, c *framework.Cluster, ns string) {
+	deadline := time.Now().Add(5 * time.Minute)
+	for time.Now().Before(deadline) {
+		list, err := c.Tekton.TektonV1().PipelineRuns(ns).List(context.Background(), metav1.ListOptions{ResourceVersion: "0"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		running := 0
+		for i := range list.Items {
+			if !list.Items[i].IsDone() {
+				running++
+			}
+		}
+		if running == 0 {
+			time.Sleep(2 * time.Second) // let Rigger's reports of the last completions go out
+			return
+		}
+		time.Sleep(time.Second)
+	}
+	b.Fatalf("PipelineRuns in %s still running after 5 minutes", ns)
+}
 
 func createPR(b *testing.B, c *framework.Cluster, ns string, template *pipelinev1.PipelineRun, name string) {
 	pr := template.DeepCopy()

@@ -2,10 +2,6 @@ package framework
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"net"
 	"os"
 	"path/filepath"
@@ -64,12 +60,11 @@ func (c *Cluster) StartRig(t testing.TB, ns string, o RigOptions) *Rig {
 	if o.LogLevel == "" {
 		o.LogLevel = "warn"
 	}
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, pemBytes, err := fakegithub.NewAppKey()
 	if err != nil {
 		t.Fatal(err)
 	}
 	keyFile := filepath.Join(t.TempDir(), "app.pem")
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
 	if err := os.WriteFile(keyFile, pemBytes, 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -2,11 +2,9 @@ package github
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
+	"github.com/rigger-ci/rigger/internal/fakegithub"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,11 +17,11 @@ import (
 
 func newKey(t *testing.T) (*rsa.PrivateKey, []byte) {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, pemBytes, err := fakegithub.NewAppKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return key, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	return key, pemBytes
 }
 
 // appServer accepts JWTs signed by key for app 7 and installation 42's token.

@@ -2,10 +2,6 @@ package github_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"slices"
 	"testing"
 	"time"
@@ -17,7 +13,7 @@ import (
 // TestAgainstFakeGitHub drives every read and write Rigger makes through App auth
 // against the fake GitHub's real git repository.
 func TestAgainstFakeGitHub(t *testing.T) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, pemBytes, err := fakegithub.NewAppKey()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +51,7 @@ func TestAgainstFakeGitHub(t *testing.T) {
 	c, err := github.New(github.Config{
 		APIURL:     s.APIURL(),
 		AppID:      7,
-		PrivateKey: pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}),
+		PrivateKey: pemBytes,
 		Retry:      github.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
 	}, nil, nil)
 	if err != nil {

@@ -2,10 +2,6 @@ package reporter
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"strings"
 	"testing"
@@ -39,13 +35,13 @@ func newWorld(t *testing.T, mode github.Mode) *world {
 	cfg := github.Config{Retry: fastRetry}
 	opts := fakegithub.Options{}
 	if mode == github.ModeApp {
-		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		key, pemBytes, err := fakegithub.NewAppKey()
 		if err != nil {
 			t.Fatal(err)
 		}
 		opts.App = &fakegithub.App{ID: 7, PublicKey: &key.PublicKey, InstallationID: 42}
 		cfg.AppID = 7
-		cfg.PrivateKey = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+		cfg.PrivateKey = pemBytes
 	} else {
 		opts.Tokens = map[string]string{"pat-123": "rigger-bot"}
 		cfg.Token = "pat-123"

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
@@ -53,7 +52,7 @@ const (
 
 // appKey is the App's RSA key, generated once: 2048-bit keys take a while.
 var appKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	k, _, err := fakegithub.NewAppKey()
 	if err != nil {
 		panic(err)
 	}

@@ -2,7 +2,6 @@ package trigger_test
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
@@ -33,7 +32,7 @@ const (
 )
 
 var appKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	k, _, err := fakegithub.NewAppKey()
 	if err != nil {
 		panic(err)
 	}

@@ -249,13 +249,15 @@ func TestSynchronizeAPICallBudget(t *testing.T) {
 	if counts[routeCreateCheck] != 1 {
 		t.Errorf("%d check run creations, want 1", counts[routeCreateCheck])
 	}
-	// queued is the creation; then in progress as the run and its one task start, and
-	// completed.
-	if counts[routeUpdateCheck] > 3 {
-		t.Errorf("%d check run updates, want at most 3", counts[routeUpdateCheck])
+	// queued is the creation; after it, one update per state a user can see: the run in
+	// progress, its one task running, that task done while the run finishes, completed.
+	// How many of the middle ones are seen depends on timing (updates are coalesced), so
+	// the bound is the four a one-task run can show, never one per executor event.
+	if counts[routeUpdateCheck] > 4 {
+		t.Errorf("%d check run updates, want at most 4", counts[routeUpdateCheck])
 	}
-	if total > 5 {
-		t.Errorf("%d GitHub API calls for one synchronize, want at most 5 (tree, create, 3 updates)", total)
+	if total > 6 {
+		t.Errorf("%d GitHub API calls for one synchronize, want at most 6 (tree, create, 4 updates)", total)
 	}
 }
 

@@ -63,12 +63,14 @@ func envInt(name string, def int) int {
 // `make bench` (which brings a KWOK cluster up); -benchtime=1x, since one iteration is a
 // whole measured burst.
 func BenchmarkWebhookToPipelineRun(b *testing.B) {
-	burst := envInt("BENCH_EVENTS", 300)       // events per burst
-	senders := envInt("BENCH_CONCURRENCY", 32) // concurrent webhook senders / creating goroutines
-	alone := envInt("BENCH_ALONE", 40)         // events measured one at a time
+	burst := envInt("BENCH_EVENTS", 300)        // events per burst
+	senders := envInt("BENCH_CONCURRENCY", 32)  // concurrent webhook senders / creating goroutines
+	alone := envInt("BENCH_ALONE", 40)          // events measured one at a time
+	workers := envInt("BENCH_WORKERS", senders) // events Rigger handles at once (queue.workers)
 	c := framework.Connect(b)
 	ns := c.Namespace(b)
-	rig := c.StartRig(b, ns, framework.RigOptions{FakeAddr: "127.0.0.1:0", Files: map[string]string{".tekton/pull-request.yaml": definition}})
+	rig := c.StartRig(b, ns, framework.RigOptions{FakeAddr: "127.0.0.1:0", Workers: workers,
+		Files: map[string]string{".tekton/pull-request.yaml": definition}})
 	repo := rig.Repo
 	if err := repo.CreateBranch("feature", "main"); err != nil {
 		b.Fatal(err)
@@ -139,7 +141,9 @@ func BenchmarkWebhookToPipelineRun(b *testing.B) {
 			riggerAlone = append(riggerAlone, time.Since(t0))
 			t0 = time.Now()
 			name := fmt.Sprintf("alone-%d-%d", i, j)
-			createPR(b, c, ns, template, name)
+			if err := createPR(c, ns, template, name); err != nil {
+				b.Fatalf("client-go create: %v", err)
+			}
 			w.waitName(name, time.Minute)
 			createAlone = append(createAlone, time.Since(t0))
 		}
@@ -154,7 +158,19 @@ func BenchmarkWebhookToPipelineRun(b *testing.B) {
 				names[k] = fmt.Sprintf("loop-%d-%d-%d", i, round, k)
 			}
 			t0 := time.Now()
-			parallel(senders, len(names), func(k int) { createPR(b, c, ns, template, names[k]) })
+			var mu sync.Mutex
+			var createErrs []error
+			parallel(senders, len(names), func(k int) {
+				err := createPR(c, ns, template, names[k])
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					createErrs = append(createErrs, err)
+				}
+			})
+			if len(createErrs) > 0 {
+				b.Fatalf("%d of %d client-go creates failed, e.g. %v", len(createErrs), len(names), createErrs[0])
+			}
 			for _, n := range names {
 				w.waitName(n, 2*time.Minute)
 			}
@@ -193,11 +209,11 @@ func BenchmarkWebhookToPipelineRun(b *testing.B) {
 		b.ReportMetric(float64(reads)/events, "gh-reads/event")
 		b.ReportMetric(float64(allCalls)/events, "gh-calls/event")
 		fmt.Printf(`
-Rigger spine benchmark (%d-event bursts, %d senders, KWOK nodes, fake GitHub on loopback)
+Rigger spine benchmark (%d-event bursts, %d senders, %d Rigger workers, KWOK nodes, fake GitHub on loopback)
   (a) webhook -> PipelineRun    %7.1f events/s   plain client-go loop %7.1f creates/s   ratio %.2f (goal >= 0.9)
   (b) one event alone           p50 %6.1f ms  p99 %6.1f ms   bare create p50 %6.1f ms p99 %6.1f ms   added p50 %.1f ms
   (c) GitHub calls per synchronize (unchanged .tekton/): %.2f reads (goal <= 1.2), %.2f check-run creates, %.2f in all until the last PipelineRun existed
-`, burst, senders, ra, la, ra/la, ms(p50r), ms(p99r), ms(p50c), ms(p99c), ms(p50r-p50c),
+`, burst, senders, workers, ra, la, ra/la, ms(p50r), ms(p99r), ms(p50c), ms(p99c), ms(p50r-p50c),
 			float64(reads)/events, float64(checkCreates)/events, float64(allCalls)/events)
 	}
 }
@@ -228,13 +244,12 @@ func settle(b *testing.B, c *framework.Cluster, ns string) {
 	b.Fatalf("PipelineRuns in %s still running after 5 minutes", ns)
 }
 
-func createPR(b *testing.B, c *framework.Cluster, ns string, template *pipelinev1.PipelineRun, name string) {
+func createPR(c *framework.Cluster, ns string, template *pipelinev1.PipelineRun, name string) error {
 	pr := template.DeepCopy()
 	pr.Name, pr.Namespace = name, ns
 	pr.Labels = map[string]string{"bench": "loop"}
-	if _, err := c.Tekton.TektonV1().PipelineRuns(ns).Create(context.Background(), pr, metav1.CreateOptions{}); err != nil {
-		b.Error(err)
-	}
+	_, err := c.Tekton.TektonV1().PipelineRuns(ns).Create(context.Background(), pr, metav1.CreateOptions{})
+	return err
 }
 
 func parallel(workers, n int, fn func(int)) {
@@ -259,6 +274,7 @@ func parallel(workers, n int, fn func(int)) {
 // arrivals watches the namespace's PipelineRuns and remembers when each appeared, by name
 // and by the commit Rigger labelled it with.
 type arrivals struct {
+	b      *testing.B
 	mu     sync.Mutex
 	cond   *sync.Cond
 	byName map[string]*pipelinev1.PipelineRun
@@ -266,29 +282,49 @@ type arrivals struct {
 }
 
 func newArrivals(b *testing.B, c *framework.Cluster, ns string) *arrivals {
-	a := &arrivals{byName: map[string]*pipelinev1.PipelineRun{}, bySHA: map[string]*pipelinev1.PipelineRun{}}
+	a := &arrivals{b: b, byName: map[string]*pipelinev1.PipelineRun{}, bySHA: map[string]*pipelinev1.PipelineRun{}}
 	a.cond = sync.NewCond(&a.mu)
-	wi, err := c.Tekton.TektonV1().PipelineRuns(ns).Watch(context.Background(), metav1.ListOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(wi.Stop)
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	// List, then watch from there; when the apiserver ends the watch (it drops watchers that
+	// fall behind in a burst), list again to catch up and watch anew.
 	go func() {
-		for ev := range wi.ResultChan() {
-			pr, ok := ev.Object.(*pipelinev1.PipelineRun)
-			if !ok || ev.Type != watch.Added {
+		for ctx.Err() == nil {
+			list, err := c.Tekton.TektonV1().PipelineRuns(ns).List(ctx, metav1.ListOptions{})
+			if err != nil {
+				time.Sleep(200 * time.Millisecond)
 				continue
 			}
-			a.mu.Lock()
-			a.byName[pr.Name] = pr
-			if sha := pr.Labels["rigger.dev/sha"]; sha != "" {
-				a.bySHA[sha] = pr
+			for i := range list.Items {
+				a.add(&list.Items[i])
 			}
-			a.cond.Broadcast()
-			a.mu.Unlock()
+			wi, err := c.Tekton.TektonV1().PipelineRuns(ns).Watch(ctx, metav1.ListOptions{ResourceVersion: list.ResourceVersion})
+			if err != nil {
+				continue
+			}
+			for ev := range wi.ResultChan() {
+				if pr, ok := ev.Object.(*pipelinev1.PipelineRun); ok && (ev.Type == watch.Added || ev.Type == watch.Modified) {
+					a.add(pr)
+				}
+			}
+			wi.Stop()
 		}
 	}()
 	return a
+}
+
+// add records a PipelineRun the first time it is seen.
+func (a *arrivals) add(pr *pipelinev1.PipelineRun) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.byName[pr.Name] != nil {
+		return
+	}
+	a.byName[pr.Name] = pr
+	if sha := pr.Labels["rigger.dev/sha"]; sha != "" {
+		a.bySHA[sha] = pr
+	}
+	a.cond.Broadcast()
 }
 
 func (a *arrivals) wait(sha string, timeout time.Duration) *pipelinev1.PipelineRun {
@@ -307,7 +343,7 @@ func (a *arrivals) waitIn(m map[string]*pipelinev1.PipelineRun, key string, time
 	defer a.mu.Unlock()
 	for m[key] == nil {
 		if time.Now().After(deadline) {
-			panic(fmt.Sprintf("no PipelineRun for %s within %s", key, timeout))
+			a.b.Fatalf("no PipelineRun for %s appeared in the watch within %s", key, timeout)
 		}
 		a.cond.Wait()
 	}

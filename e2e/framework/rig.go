@@ -40,6 +40,8 @@ type RigOptions struct {
 	Files map[string]string
 	// LogLevel of Rigger's logger (default warn, to keep test output readable).
 	LogLevel string
+	// Workers is how many events Rigger handles at once (queue.workers); default 32.
+	Workers int
 }
 
 const rigAppID, rigInstallationID = 4242, 777
@@ -59,6 +61,9 @@ func (c *Cluster) StartRig(t testing.TB, ns string, o RigOptions) *Rig {
 	}
 	if o.LogLevel == "" {
 		o.LogLevel = "warn"
+	}
+	if o.Workers == 0 {
+		o.Workers = 32
 	}
 	key, pemBytes, err := fakegithub.NewAppKey()
 	if err != nil {
@@ -95,7 +100,7 @@ func (c *Cluster) StartRig(t testing.TB, ns string, o RigOptions) *Rig {
 			Namespace: ns, RepositorySpec: v1alpha1.RepositorySpec{URL: repo.HTMLURL()},
 		}},
 		Log:          config.Log{Level: o.LogLevel, Format: "console"},
-		Queue:        config.Queue{Capacity: 10000, Workers: 32},
+		Queue:        config.Queue{Capacity: 10000, Workers: o.Workers},
 		PullRequests: config.PullRequests{Drafts: "skip"},
 	}
 	logDone := &atomic.Bool{}

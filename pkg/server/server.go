@@ -210,8 +210,14 @@ func (s *Server) handle(ctx context.Context, ev *event.Event) {
 		zap.String("ignored", out.Ignored), zap.Duration("took", time.Since(start)))
 }
 
-// report passes a run's new state to GitHub.
+// report passes a run's new state to GitHub, for runs of this Rigger's own: the run's
+// repository is configured here and mapped to the run's namespace. The watch sees every
+// Rigger-labelled PipelineRun in the cluster, and another installation's runs (or runs left
+// in a namespace a repository no longer maps to) must not reach this GitHub.
 func (s *Server) report(r run.Run) {
+	if repo, ok := repositories(s.cfg.Repositories).Lookup(r.Repo); !ok || repo.Namespace != r.Namespace {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := s.rep.Update(ctx, r); err != nil {

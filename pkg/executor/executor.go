@@ -5,10 +5,15 @@ package executor
 
 import (
 	"context"
+	"errors"
 
 	"github.com/rigger-ci/rigger/pkg/run"
 	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 )
+
+// ErrRejected marks a Submit error that trying again cannot mend: the run itself is refused
+// (invalid for the engine, forbidden). Other Submit errors are outages, worth a retry.
+var ErrRejected = errors.New("run rejected")
 
 // Request asks an executor to start one rendered PipelineRun.
 type Request struct {

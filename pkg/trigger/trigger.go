@@ -75,6 +75,7 @@ func New(gh GitHub, loader *definition.Loader, exec executor.Executor, rep Repor
 type Outcome struct {
 	Submitted []*run.Run
 	Existing  []*run.Run // already submitted for this identity (a redelivery)
+	Rejected  []*run.Run // refused by the executor; reported as failed, not retried
 	Cancelled int
 	Skipped   []matcher.Decision
 	Errors    definition.Errors
@@ -163,6 +164,8 @@ func (t *Trigger) runDefinitions(ctx context.Context, ev *event.Event, repo Repo
 			errs = append(errs, err)
 		case existing:
 			out.Existing = append(out.Existing, r)
+		case r.State == run.Failed:
+			out.Rejected = append(out.Rejected, r)
 		default:
 			out.Submitted = append(out.Submitted, r)
 		}
@@ -206,12 +209,19 @@ func (t *Trigger) submit(ctx context.Context, ev *event.Event, repo Repository, 
 		req.GitAuthSecret, req.GitToken = secretName, token
 	}
 	submitted, err := t.exec.Submit(ctx, req)
-	if err != nil {
+	switch {
+	case errors.Is(err, executor.ErrRejected):
+		// Trying again cannot help: the check run says why, and the event is done.
 		failed := r
 		failed.State, failed.Reason, failed.Message = run.Failed, "CouldNotStart", err.Error()
 		if rerr := t.rep.Update(ctx, failed); rerr != nil {
-			t.log.Warn("could not report a run that failed to start", zap.String("run", r.Name), zap.Error(rerr))
+			return nil, false, fmt.Errorf("reporting that %s could not start: %w", r.Name, rerr)
 		}
+		t.log.Warn("run rejected", zap.String("run", r.Name), zap.Error(err))
+		return &failed, false, nil
+	case err != nil:
+		// An outage: the event is retried, and the reporter reuses this run's check run,
+		// which stays queued meanwhile.
 		return nil, false, fmt.Errorf("submitting %s: %w", r.Name, err)
 	}
 	submitted.CheckRunID = r.CheckRunID

@@ -379,3 +379,37 @@ func TestHandleClosedCancels(t *testing.T) {
 		t.Errorf("run ended %s, want cancelled", done.State)
 	}
 }
+
+// A run the executor refuses (here: a required param with no value) is reported as a failed
+// check run saying why, and the event is done: retrying could not mend it.
+func TestHandleReportsARejectedRunWithoutRetry(t *testing.T) {
+	f := newFixture(t, configured(), map[string]string{".tekton/needs-param.yaml": `apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  name: needs-param
+  annotations:
+    pipelinesascode.tekton.dev/on-event: "[pull_request]"
+    pipelinesascode.tekton.dev/on-target-branch: "[main]"
+spec:
+  pipelineSpec:
+    params: [{name: go-version}]
+    tasks:
+      - name: build
+        taskSpec:
+          steps:
+            - {name: compile, image: alpine, script: "echo $(params.go-version)"}
+`})
+	pr := f.openPR()
+	out, err := f.handle(f.pullRequest(pr.Number, "opened"))
+	if err != nil {
+		t.Fatalf("Handle: %v (a rejected run must not ask for a retry)", err)
+	}
+	if len(out.Rejected) != 1 || len(out.Submitted) != 0 {
+		t.Fatalf("rejected = %+v, submitted = %+v; want the one run rejected", out.Rejected, out.Submitted)
+	}
+	crs := f.gh.CheckRuns(repoName)
+	if len(crs) != 1 || crs[0].Status != "completed" || crs[0].Conclusion != "failure" ||
+		!strings.Contains(crs[0].Output.Title+crs[0].Output.Summary+crs[0].Output.Text, "go-version") {
+		t.Fatalf("check runs = %+v, want one failed naming the missing param", crs)
+	}
+}

@@ -126,7 +126,7 @@ func (e *Executor) Submit(ctx context.Context, req *executor.Request) (*run.Run,
 	}
 	p, err := prepare(ctx, pr)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", executor.ErrRejected, err)
 	}
 
 	r := req.Run

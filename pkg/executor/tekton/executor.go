@@ -75,6 +75,9 @@ func (e *Executor) Submit(ctx context.Context, req *executor.Request) (*run.Run,
 		return err
 	})
 	if err != nil {
+		if !transient(err) {
+			err = fmt.Errorf("%w: %w", executor.ErrRejected, err)
+		}
 		return nil, fmt.Errorf("creating PipelineRun %s/%s: %w", req.Namespace, pr.Name, err)
 	}
 	if req.GitAuthSecret != "" {

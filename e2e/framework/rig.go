@@ -147,3 +147,20 @@ func (w testWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// OpenPullRequest commits files on a new branch off main and opens a pull request from it
+// into main, as a contributor would.
+func (r *Rig) OpenPullRequest(t testing.TB, branch, title string, files map[string]string) fakegithub.PullRequest {
+	t.Helper()
+	if err := r.Repo.CreateBranch(branch, "main"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Repo.Commit(branch, title, files); err != nil {
+		t.Fatal(err)
+	}
+	pr, err := r.Repo.OpenPullRequest(fakegithub.PullRequestSpec{Title: title, Head: branch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pr
+}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/rigger-ci/rigger/e2e/framework"
-	"github.com/rigger-ci/rigger/internal/fakegithub"
 	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -54,16 +53,7 @@ func TestGitCredentialsAndCancelOnClose(t *testing.T) {
 	ns := c.Namespace(t)
 	rig := c.StartRig(t, ns, framework.RigOptions{Files: map[string]string{".tekton/pr.yaml": gitAuthPipeline}})
 	repo := rig.Repo
-	if err := repo.CreateBranch("feature", "main"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := repo.Commit("feature", "change", map[string]string{"a.txt": "a\n"}); err != nil {
-		t.Fatal(err)
-	}
-	pr, err := repo.OpenPullRequest(fakegithub.PullRequestSpec{Title: "with credentials", Head: "feature"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pr := rig.OpenPullRequest(t, "feature", "with credentials", map[string]string{"a.txt": "a\n"})
 	ctx := context.Background()
 	if _, err := rig.Fake.SendPullRequest(ctx, rig.HookURL, rig.Secret, repo.FullName(), pr.Number, "opened"); err != nil {
 		t.Fatal(err)

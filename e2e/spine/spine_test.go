@@ -57,16 +57,7 @@ func TestPullRequestToCheckRun(t *testing.T) {
 		"check.sh":            "echo all widgets are fine\n",
 	}})
 	repo := rig.Repo
-	if err := repo.CreateBranch("feature", "main"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := repo.Commit("feature", "improve widgets", map[string]string{"widget.txt": "better\n"}); err != nil {
-		t.Fatal(err)
-	}
-	pr, err := repo.OpenPullRequest(fakegithub.PullRequestSpec{Title: "Improve widgets", Head: "feature"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pr := rig.OpenPullRequest(t, "feature", "Improve widgets", map[string]string{"widget.txt": "better\n"})
 	ctx := context.Background()
 
 	// 1. PR opened: a PipelineRun for the head commit, pods clone it, the check run goes green.

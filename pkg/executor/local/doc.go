@@ -1,5 +1,5 @@
 // Package local is Rigger's embedded executor: it runs a Tekton v1 PipelineRun on this
-// machine, each step a host process, with Tekton's own semantics. Defaulting, validation,
+// machine, each step a host process or a container, with Tekton's own semantics. Defaulting, validation,
 // the task DAG and variable substitution are Tekton's code; this package adds the parts a
 // cluster would otherwise provide: a scheduler (engine.go), a process runner (process.go)
 // and a durable store of runs and logs (store.go).
@@ -11,8 +11,10 @@
 //	<dataDir>/runs/<run>/taskruns/<taskrun>/     results and scripts of one task run
 //	<dataDir>/runs/<run>/logs/<task>/<step>.log  step logs (stdout and stderr)
 //
-// Steps run on the host: a step's image, compute resources and security context describe a
-// container and have no meaning for a host process, so they are not used. Everything else
-// that cannot be honoured (sidecars, volumes, step actions, unresolved references, ...)
-// is refused by validation with the name of the field.
+// With process isolation steps run on the host: a step's image, compute resources and
+// security context describe a container and have no meaning for a host process, so they are
+// not used. With container isolation (container.go) each step runs in its image through
+// podman or docker, with the run directory mounted at its host path. Everything else that
+// cannot be honoured (sidecars, volumes, step actions, unresolved references, ...) is
+// refused by validation with the name of the field.
 package local

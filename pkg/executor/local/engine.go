@@ -48,6 +48,9 @@ type execution struct {
 	onLine     func(task, step, line string) // nil unless logs are streamed
 	cancelled  *atomic.Bool
 	shutdown   *atomic.Bool
+	// containers, when set, runs each step in its image instead of as a host process.
+	containers *ContainerRuntime
+	dataDirID  string
 
 	mu       sync.Mutex
 	outcomes map[string]outcome
@@ -297,7 +300,8 @@ func (x *execution) runTaskRun(ctx context.Context, pt *v1.PipelineTask, name st
 	}
 }
 
-// attempt runs the steps of one task run attempt, in order, each as a host process.
+// attempt runs the steps of one task run attempt, in order, each as a host process or in
+// its container.
 func (x *execution) attempt(ctx context.Context, pt *v1.PipelineTask, name string, params v1.Params, attempt int) outcome {
 	trName := fmt.Sprintf("%s-%s", x.plan.pr.Name, pathSafe(name))
 	dir := filepath.Join(x.runDir, "taskruns", pathSafe(name), fmt.Sprintf("attempt-%d", attempt))
@@ -332,7 +336,7 @@ func (x *execution) attempt(ctx context.Context, pt *v1.PipelineTask, name strin
 			x.rec.stepFinished(name, i, run.Skipped, 0, time.Now())
 			continue
 		}
-		code, reason := x.runStep(taskCtx, name, stepNames[i], i, step, dir)
+		code, reason := x.runStep(taskCtx, name, stepNames[i], i, attempt, step, dir)
 		if code == 0 {
 			continue
 		}
@@ -358,7 +362,7 @@ func (x *execution) attempt(ctx context.Context, pt *v1.PipelineTask, name strin
 
 // runStep runs one step and returns its exit code, and a reason when it was stopped
 // rather than failing by itself.
-func (x *execution) runStep(ctx context.Context, task, name string, i int, step *v1.Step, taskDir string) (int32, string) {
+func (x *execution) runStep(ctx context.Context, task, name string, i, attempt int, step *v1.Step, taskDir string) (int32, string) {
 	stepCtx, cancel := withTimeout(ctx, durationOf(step.Timeout))
 	defer cancel()
 	now := time.Now()
@@ -373,7 +377,14 @@ func (x *execution) runStep(ctx context.Context, task, name string, i int, step 
 	if x.onLine != nil {
 		ps.OnLine = func(line string) { x.onLine(task, name, line) }
 	}
-	if err := os.MkdirAll(ps.Dir, 0o755); err != nil {
+	var err error
+	if x.containers != nil {
+		ps, err = x.inContainer(ps, step, containerName(x.dataDirID, x.plan.pr.Name, task, attempt, name))
+	} else {
+		err = os.MkdirAll(ps.Dir, 0o755)
+	}
+	if err != nil {
+		appendLog(ps.LogPath, "rigger: "+err.Error()+"\n")
 		x.rec.stepFinished(task, i, run.Failed, -1, time.Now())
 		return -1, reasonCouldNotStart
 	}

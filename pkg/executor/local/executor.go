@@ -23,7 +23,7 @@ type Isolation string
 const (
 	// IsolationProcess runs steps as host processes (the default).
 	IsolationProcess Isolation = "process"
-	// IsolationContainer would run each step in its image with docker or podman.
+	// IsolationContainer runs each step in its image with podman or docker.
 	IsolationContainer Isolation = "container"
 )
 
@@ -35,6 +35,9 @@ type Config struct {
 	Parallel int
 	// Isolation of steps; default IsolationProcess.
 	Isolation Isolation
+	// ContainerRuntime picks the runtime for IsolationContainer: "podman", "docker" or a
+	// path to either; empty takes the first of podman and docker that answers.
+	ContainerRuntime string
 	// OnEvent, when set, receives progress events, one call at a time.
 	OnEvent func(Event)
 	// StreamLogs adds a LogLine event for each line a step writes.
@@ -43,10 +46,11 @@ type Config struct {
 
 // Executor runs PipelineRuns on this machine. It implements executor.Executor.
 type Executor struct {
-	cfg   Config
-	store *store
-	slots chan struct{}
-	env   []string
+	cfg        Config
+	containers *ContainerRuntime // nil: steps are host processes
+	store      *store
+	slots      chan struct{}
+	env        []string
 
 	emitMu sync.Mutex
 
@@ -75,19 +79,28 @@ var _ executor.Executor = (*Executor)(nil)
 // New opens the data directory; runs a previous process left running are marked failed
 // with reason "interrupted".
 func New(cfg Config) (*Executor, error) {
-	switch cfg.Isolation {
-	case "", IsolationProcess:
-	case IsolationContainer:
-		return nil, errors.New("container isolation is not available yet in the local executor: use process isolation")
-	default:
-		return nil, fmt.Errorf("unknown isolation %q (want %q)", cfg.Isolation, IsolationProcess)
-	}
 	if cfg.DataDir == "" {
 		home, err := os.UserHomeDir()
 		if err != nil {
 			return nil, fmt.Errorf("no data dir given and no home directory: %w", err)
 		}
 		cfg.DataDir = filepath.Join(home, ".local", "share", "rigger")
+	}
+	var containers *ContainerRuntime
+	switch cfg.Isolation {
+	case "", IsolationProcess:
+		cfg.Isolation = IsolationProcess
+	case IsolationContainer:
+		rt, err := DetectContainerRuntime(context.Background(), cfg.ContainerRuntime)
+		if err != nil {
+			return nil, fmt.Errorf("container isolation: %w", err)
+		}
+		if err := rt.removeLeftovers(context.Background(), dataDirID(cfg.DataDir)); err != nil {
+			return nil, fmt.Errorf("container isolation: %w", err)
+		}
+		containers = rt
+	default:
+		return nil, fmt.Errorf("unknown isolation %q (want %q or %q)", cfg.Isolation, IsolationProcess, IsolationContainer)
 	}
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = runtime.NumCPU()
@@ -97,13 +110,16 @@ func New(cfg Config) (*Executor, error) {
 		return nil, err
 	}
 	e := &Executor{
-		cfg: cfg, store: st, slots: make(chan struct{}, cfg.Parallel), env: os.Environ(),
+		cfg: cfg, containers: containers, store: st, slots: make(chan struct{}, cfg.Parallel), env: os.Environ(),
 		active: map[string]*activeRun{}, watchers: map[*watcher]struct{}{}, pending: map[string]run.Run{},
 		flushKick: make(chan struct{}, 1), flushDone: make(chan struct{}),
 	}
 	go e.flushLoop()
 	return e, nil
 }
+
+// ContainerRuntime is the runtime steps run with, nil when they are host processes.
+func (e *Executor) ContainerRuntime() *ContainerRuntime { return e.containers }
 
 // DataDir is where runs and logs are kept.
 func (e *Executor) DataDir() string { return e.cfg.DataDir }
@@ -124,7 +140,7 @@ func (e *Executor) Submit(ctx context.Context, req *executor.Request) (*run.Run,
 	if pr.Namespace == "" {
 		pr.Namespace = "default"
 	}
-	p, err := prepare(ctx, pr)
+	p, err := prepare(ctx, pr, e.containers != nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", executor.ErrRejected, err)
 	}
@@ -176,6 +192,9 @@ func (e *Executor) newExecution(p *plan, a *activeRun) (*execution, error) {
 		plan: p, rec: a.rec, runDir: runDir, workspaces: wsDirs, slots: e.slots, env: e.env,
 		logPath:   func(task, step string) string { return e.store.logPath(name, task, step) },
 		cancelled: &a.cancelled, shutdown: &e.shutdown, outcomes: map[string]outcome{},
+	}
+	if e.containers != nil {
+		x.containers, x.dataDirID = e.containers, dataDirID(e.cfg.DataDir)
 	}
 	if e.cfg.StreamLogs {
 		x.onLine = func(task, step, line string) {

@@ -85,7 +85,26 @@ func workspaceFile(t testing.TB, e *Executor, r *run.Run, ws, file string) strin
 }
 
 func TestPipelineSemantics(t *testing.T) {
-	e := newExecutor(t, Config{Parallel: 4})
+	t.Run("process", func(t *testing.T) {
+		testPipelineSemantics(t, newExecutor(t, Config{Parallel: 4}), nil)
+	})
+	t.Run("container", func(t *testing.T) {
+		rt := containerRuntime(t)
+		e := newExecutor(t, Config{Parallel: 4, Isolation: IsolationContainer, ContainerRuntime: rt.Path})
+		testPipelineSemantics(t, e, rt)
+	})
+}
+
+// testPipelineSemantics runs the Tekton semantics table on e; with rt, every step runs in
+// the test image and no container may be left behind.
+func testPipelineSemantics(t *testing.T, e *Executor, rt *ContainerRuntime) {
+	// stopped checks that a step stopped for a timeout left nothing running: on the host its
+	// child process, in a container the container.
+	stopped := func(t *testing.T, r *run.Run, pidFile string) {
+		if rt == nil {
+			assertDead(t, workspaceFile(t, e, r, "shared", pidFile))
+		}
+	}
 	for _, tc := range []struct {
 		file   string
 		state  run.State
@@ -150,7 +169,7 @@ func TestPipelineSemantics(t *testing.T) {
 			if d := taskOf(t, r, "slow").Duration(); d > 10*time.Second {
 				t.Errorf("timed-out task ran %s, want about its 1s timeout", d)
 			}
-			assertDead(t, workspaceFile(t, e, r, "shared", "child.pid"))
+			stopped(t, r, "child.pid")
 		},
 	}, {
 		file:  "matrix.yaml",
@@ -179,7 +198,14 @@ func TestPipelineSemantics(t *testing.T) {
 		},
 	}} {
 		t.Run(tc.file, func(t *testing.T) {
-			r := runToEnd(t, e, loadPR(t, tc.file))
+			pr := loadPR(t, tc.file)
+			if rt != nil {
+				useImage(pr, testImage(t, rt))
+			}
+			r := runToEnd(t, e, pr)
+			if rt != nil {
+				assertNoContainers(t, rt, e.DataDir())
+			}
 			if r.State != tc.state {
 				t.Errorf("run state = %s (%s: %s), want %s", r.State, r.Reason, r.Message, tc.state)
 			}
@@ -260,10 +286,25 @@ func TestSubmitIsIdempotent(t *testing.T) {
 	}
 }
 
-func TestCancelKillsProcessTree(t *testing.T) {
+func TestCancelStopsTheStep(t *testing.T) {
+	t.Run("process", func(t *testing.T) { testCancel(t, Config{}, nil) })
+	t.Run("container", func(t *testing.T) {
+		rt := containerRuntime(t)
+		testCancel(t, Config{Isolation: IsolationContainer, ContainerRuntime: rt.Path}, rt)
+	})
+}
+
+// testCancel cancels a run while its step waits on a child: the run ends cancelled with its
+// finally task skipped, and nothing of the step is left, neither the child process on the
+// host nor, with rt, the container.
+func testCancel(t *testing.T, cfg Config, rt *ContainerRuntime) {
 	var events []Event
-	e := newExecutor(t, Config{OnEvent: func(ev Event) { events = append(events, ev) }})
+	cfg.OnEvent = func(ev Event) { events = append(events, ev) }
+	e := newExecutor(t, cfg)
 	pr := loadPR(t, "cancel.yaml")
+	if rt != nil {
+		useImage(pr, testImage(t, rt))
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	r, err := e.Submit(ctx, request(pr))
@@ -291,8 +332,12 @@ func TestCancelKillsProcessTree(t *testing.T) {
 	if done.State != run.Cancelled || taskOf(t, done, "cleanup").State != run.Skipped {
 		t.Errorf("run = %s, cleanup = %s; want cancelled, finally skipped", done.State, taskOf(t, done, "cleanup").State)
 	}
-	data, _ := os.ReadFile(pidFile)
-	assertDead(t, string(data))
+	if rt == nil {
+		data, _ := os.ReadFile(pidFile)
+		assertDead(t, string(data))
+	} else {
+		assertNoContainers(t, rt, e.DataDir())
+	}
 	if events[0].Kind != RunStarted || events[len(events)-1].Kind != RunFinished || events[len(events)-1].State != run.Cancelled {
 		t.Errorf("events run from %v to %v", events[0], events[len(events)-1])
 	}

@@ -31,6 +31,9 @@ type processSpec struct {
 	LogPath   string
 	// OnLine, when set, receives each output line as it is written.
 	OnLine func(line string)
+	// Stop, when set, is how a cancelled step is stopped before its process group is
+	// signalled: a container outlives the client process that started it.
+	Stop func()
 }
 
 // processResult is how a step process ended.
@@ -99,6 +102,9 @@ func runProcess(ctx context.Context, ps processSpec) (processResult, error) {
 		case <-exited:
 			killed <- false
 		case <-ctx.Done():
+			if ps.Stop != nil {
+				ps.Stop()
+			}
 			_ = syscall.Kill(-pgid, syscall.SIGTERM)
 			select {
 			case <-exited:
@@ -131,24 +137,30 @@ func commandLine(ps processSpec) (string, []string, error) {
 			return "/bin/sh", []string{"-c", scriptPreamble + ps.Script}, nil
 		}
 		// The kernel honours the shebang when the script is executed as a file.
-		if err := os.MkdirAll(ps.ScriptDir, 0o755); err != nil {
-			return "", nil, err
-		}
-		f, err := os.CreateTemp(ps.ScriptDir, "script-*")
-		if err != nil {
-			return "", nil, err
-		}
-		_, werr := f.WriteString(ps.Script)
-		cerr := f.Close()
-		if err := errors.Join(werr, cerr, os.Chmod(f.Name(), 0o755)); err != nil {
-			return "", nil, err
-		}
-		return f.Name(), nil, nil
+		path, err := writeScript(ps.ScriptDir, ps.Script)
+		return path, nil, err
 	}
 	if len(ps.Command) == 0 {
 		return "", nil, errors.New("step has neither script nor command")
 	}
 	return ps.Command[0], append(append([]string{}, ps.Command[1:]...), ps.Args...), nil
+}
+
+// writeScript writes an executable script file into dir and returns its path.
+func writeScript(dir, script string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp(dir, "script-*")
+	if err != nil {
+		return "", err
+	}
+	_, werr := f.WriteString(script)
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr, os.Chmod(f.Name(), 0o755)); err != nil {
+		return "", err
+	}
+	return f.Name(), nil
 }
 
 // exitCode maps a Wait error to a shell-style exit code (128+signal when signalled).

@@ -28,12 +28,13 @@ type plan struct {
 
 // prepare defaults and validates pr the way Tekton's webhook and reconciler do, refuses
 // what the local executor cannot honour, and builds the task graph. It starts nothing.
-func prepare(ctx context.Context, pr *v1.PipelineRun) (*plan, error) {
+// In containers a step may leave its command to the image's entrypoint.
+func prepare(ctx context.Context, pr *v1.PipelineRun, inContainers bool) (*plan, error) {
 	if pr == nil {
 		return nil, errors.New("no PipelineRun given")
 	}
 	pr = pr.DeepCopy()
-	if err := unsupported(pr); err != nil {
+	if err := unsupported(pr, inContainers); err != nil {
 		return nil, err
 	}
 	pr.SetDefaults(ctx)
@@ -141,7 +142,7 @@ func validateWorkspaceBindings(ps *v1.PipelineSpec, pr *v1.PipelineRun) error {
 }
 
 // unsupported refuses, with the field's path, what a host-process executor cannot do.
-func unsupported(pr *v1.PipelineRun) error {
+func unsupported(pr *v1.PipelineRun, inContainers bool) error {
 	var errs *apis.FieldError
 	no := func(what, path string) {
 		errs = errs.Also(&apis.FieldError{Message: what + " is not supported by the local executor", Paths: []string{path}})
@@ -171,10 +172,10 @@ func unsupported(pr *v1.PipelineRun) error {
 	}
 	if s.PipelineSpec != nil {
 		for i := range s.PipelineSpec.Tasks {
-			errs = errs.Also(unsupportedInTask(&s.PipelineSpec.Tasks[i], fmt.Sprintf("spec.pipelineSpec.tasks[%d]", i)))
+			errs = errs.Also(unsupportedInTask(&s.PipelineSpec.Tasks[i], fmt.Sprintf("spec.pipelineSpec.tasks[%d]", i), inContainers))
 		}
 		for i := range s.PipelineSpec.Finally {
-			errs = errs.Also(unsupportedInTask(&s.PipelineSpec.Finally[i], fmt.Sprintf("spec.pipelineSpec.finally[%d]", i)))
+			errs = errs.Also(unsupportedInTask(&s.PipelineSpec.Finally[i], fmt.Sprintf("spec.pipelineSpec.finally[%d]", i), inContainers))
 		}
 	}
 	if errs == nil {
@@ -183,7 +184,7 @@ func unsupported(pr *v1.PipelineRun) error {
 	return fmt.Errorf("unsupported PipelineRun: %w", errs)
 }
 
-func unsupportedInTask(pt *v1.PipelineTask, path string) (errs *apis.FieldError) {
+func unsupportedInTask(pt *v1.PipelineTask, path string, inContainers bool) (errs *apis.FieldError) {
 	no := func(what, field string) {
 		errs = errs.Also(&apis.FieldError{Message: what + " is not supported by the local executor", Paths: []string{path + "." + field}})
 	}
@@ -242,8 +243,8 @@ func unsupportedInTask(pt *v1.PipelineTask, path string) (errs *apis.FieldError)
 			no("envFrom", sp+".envFrom")
 		case st.StdoutConfig != nil || st.StderrConfig != nil:
 			no("stdoutConfig/stderrConfig", sp+".stdoutConfig")
-		case st.Script == "" && len(st.Command) == 0 && (ts.StepTemplate == nil || len(ts.StepTemplate.Command) == 0):
-			no("a step without script or command (an image's entrypoint)", sp+".command")
+		case !inContainers && st.Script == "" && len(st.Command) == 0 && (ts.StepTemplate == nil || len(ts.StepTemplate.Command) == 0):
+			no("a step without script or command (an image's entrypoint; run it with container isolation)", sp+".command")
 		}
 		for j, w := range st.Workspaces {
 			if w.MountPath != "" {

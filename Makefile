@@ -21,7 +21,7 @@ test: ## unit tests (no cluster needed)
 
 test-all: ## what CI runs: Debian packages if missing, unit tests, then the e2e suite on a real cluster
 	e2e/cluster/scripts/deps.sh
-	$(MAKE) test
+	RIGGER_REQUIRE_CONTAINERS=1 $(MAKE) test
 	$(MAKE) e2e
 
 e2e: ## bring the e2e cluster up (E2E_NODES=real|kwok), run e2e/, tear it down (KEEP_CLUSTER=1 keeps it)

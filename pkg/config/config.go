@@ -25,6 +25,7 @@ type Config struct {
 	Listen       string       `mapstructure:"listen"`
 	Executor     string       `mapstructure:"executor"`
 	DataDir      string       `mapstructure:"dataDir"`
+	Local        Local        `mapstructure:"local"`
 	Kubeconfig   string       `mapstructure:"kubeconfig"`
 	Webhook      Webhook      `mapstructure:"webhook"`
 	GitHub       GitHub       `mapstructure:"github"`
@@ -32,6 +33,16 @@ type Config struct {
 	Log          Log          `mapstructure:"log"`
 	Queue        Queue        `mapstructure:"queue"`
 	PullRequests PullRequests `mapstructure:"pullRequests"`
+}
+
+// Local configures the local executor.
+type Local struct {
+	// Isolation: "process" runs steps on the host, "container" in their images.
+	Isolation string `mapstructure:"isolation"`
+	// ContainerRuntime: podman, docker or a path to either; empty takes the first that answers.
+	ContainerRuntime string `mapstructure:"containerRuntime"`
+	// Parallel is how many tasks may run at once; 0 means the number of CPUs.
+	Parallel int `mapstructure:"parallel"`
 }
 
 // Webhook configures the /hook endpoint.
@@ -89,6 +100,14 @@ func (c *Config) Validate() error {
 	}
 	if _, err := url.Parse(c.GitHub.APIURL); err != nil || c.GitHub.APIURL == "" {
 		errs = append(errs, fmt.Errorf("github.apiURL: %q is not a URL", c.GitHub.APIURL))
+	}
+	switch c.Local.Isolation {
+	case "", "process", "container":
+	default:
+		errs = append(errs, fmt.Errorf("local.isolation: %q is not one of process, container", c.Local.Isolation))
+	}
+	if c.Local.Parallel < 0 {
+		errs = append(errs, fmt.Errorf("local.parallel: %d is negative", c.Local.Parallel))
 	}
 	switch c.PullRequests.Drafts {
 	case "skip", "run":

@@ -12,26 +12,32 @@ import (
 // envKeys maps each key to its environment variable. Explicit, because the keys are camelCase
 // and a mechanical rewrite would give RIGGER_GITHUB_APIURL rather than RIGGER_GITHUB_API_URL.
 var envKeys = map[string]string{
-	"listen":                "RIGGER_LISTEN",
-	"executor":              "RIGGER_EXECUTOR",
-	"dataDir":               "RIGGER_DATA_DIR",
-	"kubeconfig":            "RIGGER_KUBECONFIG",
-	"webhook.secret":        "RIGGER_WEBHOOK_SECRET",
-	"github.apiURL":         "RIGGER_GITHUB_API_URL",
-	"github.token":          "RIGGER_GITHUB_TOKEN",
-	"github.appID":          "RIGGER_GITHUB_APP_ID",
-	"github.privateKeyFile": "RIGGER_GITHUB_PRIVATE_KEY_FILE",
-	"log.level":             "RIGGER_LOG_LEVEL",
-	"log.format":            "RIGGER_LOG_FORMAT",
-	"queue.capacity":        "RIGGER_QUEUE_CAPACITY",
-	"queue.workers":         "RIGGER_QUEUE_WORKERS",
-	"pullRequests.drafts":   "RIGGER_PULL_REQUESTS_DRAFTS",
+	"listen":                 "RIGGER_LISTEN",
+	"executor":               "RIGGER_EXECUTOR",
+	"dataDir":                "RIGGER_DATA_DIR",
+	"local.isolation":        "RIGGER_LOCAL_ISOLATION",
+	"local.containerRuntime": "RIGGER_LOCAL_CONTAINER_RUNTIME",
+	"local.parallel":         "RIGGER_LOCAL_PARALLEL",
+	"kubeconfig":             "RIGGER_KUBECONFIG",
+	"webhook.secret":         "RIGGER_WEBHOOK_SECRET",
+	"github.apiURL":          "RIGGER_GITHUB_API_URL",
+	"github.token":           "RIGGER_GITHUB_TOKEN",
+	"github.appID":           "RIGGER_GITHUB_APP_ID",
+	"github.privateKeyFile":  "RIGGER_GITHUB_PRIVATE_KEY_FILE",
+	"log.level":              "RIGGER_LOG_LEVEL",
+	"log.format":             "RIGGER_LOG_FORMAT",
+	"queue.capacity":         "RIGGER_QUEUE_CAPACITY",
+	"queue.workers":          "RIGGER_QUEUE_WORKERS",
+	"pullRequests.drafts":    "RIGGER_PULL_REQUESTS_DRAFTS",
 }
 
 func setDefaults(v *viper.Viper) {
 	v.SetDefault("listen", ":8080")
 	v.SetDefault("executor", "")
 	v.SetDefault("dataDir", "~/.local/share/rigger")
+	v.SetDefault("local.isolation", "process")
+	v.SetDefault("local.containerRuntime", "")
+	v.SetDefault("local.parallel", 0)
 	v.SetDefault("kubeconfig", "")
 	v.SetDefault("webhook.secret", "")
 	v.SetDefault("github.apiURL", "https://api.github.com/")

@@ -94,3 +94,24 @@ func TestValidateNamesWhatIsMissing(t *testing.T) {
 		}
 	}
 }
+
+func TestLocalExecutorSettings(t *testing.T) {
+	t.Setenv("RIGGER_LOCAL_ISOLATION", "container")
+	t.Setenv("RIGGER_LOCAL_CONTAINER_RUNTIME", "podman")
+	c, err := Load(writeConfig(t, "local: {parallel: 3}\n"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Local.Isolation != "container" || c.Local.ContainerRuntime != "podman" || c.Local.Parallel != 3 {
+		t.Errorf("local = %+v, want container with podman, 3 at once", c.Local)
+	}
+
+	t.Setenv("RIGGER_LOCAL_ISOLATION", "vm")
+	c, err = Load("", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `local.isolation: "vm"`) {
+		t.Errorf("validation error %v does not name local.isolation", err)
+	}
+}

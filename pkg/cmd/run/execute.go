@@ -26,7 +26,7 @@ func (o *options) execute(ctx context.Context, f *factory.Factory, c *Checkout, 
 	out := f.IO.Out
 	prog := newProgress(out, f.IO.OutTTY)
 	ex, err := local.New(local.Config{DataDir: dataDir, Parallel: o.parallel,
-		Isolation: local.Isolation(o.isolation), OnEvent: prog.handle, StreamLogs: o.logs})
+		Isolation: local.Isolation(o.isolation), ContainerRuntime: o.runtime, OnEvent: prog.handle, StreamLogs: o.logs})
 	if err != nil {
 		return usage("%v", err)
 	}
@@ -34,8 +34,12 @@ func (o *options) execute(ctx context.Context, f *factory.Factory, c *Checkout, 
 
 	ctx, stop := signalContext(ctx)
 	defer stop()
-	fmt.Fprintf(out, "Running %d pipeline(s) of %s at %s: running steps as host processes (isolation %s), data in %s\n",
-		len(p.runs), c.Root, short(c.Revision), o.isolation, dataDir)
+	how := "as host processes"
+	if rt := ex.ContainerRuntime(); rt != nil {
+		how = "in their images with " + rt.Name
+	}
+	fmt.Fprintf(out, "Running %d pipeline(s) of %s at %s: steps run %s (isolation %s), data in %s\n",
+		len(p.runs), c.Root, short(c.Revision), how, o.isolation, dataDir)
 	for _, r := range p.runs {
 		fmt.Fprintf(out, "  %s (%s)\n", r.def.Name, r.def.File)
 	}

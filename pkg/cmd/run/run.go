@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -36,6 +35,7 @@ type options struct {
 	dataDir      string
 	parallel     int
 	isolation    string
+	runtime      string
 }
 
 // NewCmd returns `rigger run`.
@@ -44,8 +44,9 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run [file...]",
 		Short: "Run a checkout's .tekton pipelines on this machine",
-		Long: `Run the .tekton pipelines of the checkout in --dir on this machine, each step as a host
-process, with Tekton's semantics.
+		Long: `Run the .tekton pipelines of the checkout in --dir on this machine, with Tekton's
+semantics: each step as a host process, or with --isolation container in its image (podman or
+docker), the run directory mounted at its own path and the host's network.
 
 Without arguments, run the definitions a pull request of the current branch to main would run
 (or the event given by --event, --target-branch and --source-branch), as their
@@ -78,7 +79,8 @@ validation error, in which case nothing was started.`,
 	fl.BoolVar(&o.logs, "logs", false, "stream step logs, each line prefixed with pipeline/task/step")
 	fl.StringVar(&o.dataDir, "data-dir", "~/.local/share/rigger", "where runs, workspaces and logs are kept")
 	fl.IntVar(&o.parallel, "parallel", 0, "how many tasks may run at once (default: the number of CPUs)")
-	fl.StringVar(&o.isolation, "isolation", string(local.IsolationProcess), "how steps run: process or container")
+	fl.StringVar(&o.isolation, "isolation", string(local.IsolationProcess), "how steps run: process (on the host) or container (in the step's image)")
+	fl.StringVar(&o.runtime, "container-runtime", "", "with --isolation container: podman, docker or a path to either (default: the first that answers)")
 	return cmd
 }
 
@@ -107,26 +109,17 @@ func (o *options) check(args []string) error {
 	}
 	switch local.Isolation(o.isolation) {
 	case local.IsolationProcess:
-	case local.IsolationContainer:
-		if !o.dryRun && !onPath("docker", "podman") {
-			return usage("--isolation container needs docker or podman on PATH; neither was found")
-		}
+	case local.IsolationContainer: // whether a runtime answers is found out when the run starts
 	default:
 		return usage("--isolation %q: want process or container", o.isolation)
+	}
+	if o.runtime != "" && local.Isolation(o.isolation) != local.IsolationContainer {
+		return usage("--container-runtime only matters with --isolation container")
 	}
 	if len(args) > 0 && o.changedFiles != nil {
 		return usage("--changed-files only matters when selecting by annotations, not with files")
 	}
 	return nil
-}
-
-func onPath(names ...string) bool {
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err == nil {
-			return true
-		}
-	}
-	return false
 }
 
 func (o *options) run(ctx context.Context, f *factory.Factory, args []string) error {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rigger-ci/rigger/internal/testimage"
+	"github.com/rigger-ci/rigger/pkg/executor/local"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	"sigs.k8s.io/yaml"
 )
@@ -38,7 +40,7 @@ func TestRunByAnnotationsShowsProgressSummaryAndFails(t *testing.T) {
 		t.Fatalf("exit %d, want 1 (one run fails)\n%s", res.code, res)
 	}
 	for _, want := range []string{
-		"running steps as host processes",
+		"steps run as host processes (isolation process)",
 		"unit: started (run unit-",
 		"unit/main: started",
 		"unit/main/script: started",
@@ -335,8 +337,28 @@ func TestContainerIsolationNeedsAnEngine(t *testing.T) {
 	repo := ciRepo(t)
 	t.Setenv("PATH", t.TempDir())
 	res := rigger(t, context.Background(), "-C", repo, "--data-dir", t.TempDir(), "--isolation", "container")
-	if res.code != 2 || !strings.Contains(res.err.Error(), "docker or podman") {
-		t.Errorf("exit %d, want 2 naming docker or podman\n%s", res.code, res)
+	if res.code != 2 || !strings.Contains(res.err.Error(), "podman: not found") || !strings.Contains(res.err.Error(), "docker: not found") {
+		t.Errorf("exit %d, want 2 naming podman and docker\n%s", res.code, res)
+	}
+}
+
+func TestRunInContainers(t *testing.T) {
+	rt, err := local.DetectContainerRuntime(context.Background(), os.Getenv(testimage.RuntimeEnv))
+	testimage.NeedRuntime(t, err)
+	image := testimage.Busybox(t, rt.Path)
+	pr := strings.ReplaceAll(pipelineRun("unit", onPRToMain, main, "",
+		"test -e /etc/os-release && echo 'on the host' || echo \"in $(params.revision)'s container\""), "image: busybox", "image: "+image)
+	repo := gitRepo(t, map[string]string{".tekton/unit.yaml": pr})
+	res := rigger(t, context.Background(), "-C", repo, "--data-dir", t.TempDir(), "--logs",
+		"--isolation", "container", "--container-runtime", rt.Path)
+	if res.code != 0 {
+		t.Fatalf("exit %d, want 0\n%s", res.code, res)
+	}
+	rev := strings.TrimSpace(git(t, repo, "rev-parse", "HEAD"))
+	for _, want := range []string{"steps run in their images with " + rt.Name + " (isolation container)", "unit/main/script | in " + rev + "'s container"} {
+		if !strings.Contains(res.out, want) {
+			t.Errorf("output lacks %q\n%s", want, res)
+		}
 	}
 }
 

@@ -97,7 +97,8 @@ func executorFor(cfg *config.Config, log *zap.Logger) (server.Deps, func(), erro
 		}
 		return server.Deps{Executor: tekton.New(kube, tk, log.Named("tekton")), ExecutorName: "tekton", ClusterCheck: check}, func() {}, nil
 	default:
-		ex, err := local.New(local.Config{DataDir: cfg.DataDir})
+		ex, err := local.New(local.Config{DataDir: cfg.DataDir, Parallel: cfg.Local.Parallel,
+			Isolation: local.Isolation(cfg.Local.Isolation), ContainerRuntime: cfg.Local.ContainerRuntime})
 		if err != nil {
 			return server.Deps{}, nil, err
 		}

@@ -13,7 +13,6 @@ import (
 	"go.uber.org/zap"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 )
@@ -51,6 +50,11 @@ func (e *Executor) Watch(ctx context.Context, fn func(run.Run)) error {
 	}); err != nil {
 		return err
 	}
+	// A run's TaskRuns by index, not by a label scan of every TaskRun of the namespace on
+	// each change: in a burst that scan made reporting quadratic.
+	if err := trs.Informer().AddIndexers(cache.Indexers{byPipelineRun: pipelineRunKey}); err != nil {
+		return err
+	}
 	if _, err := trs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: enqueueOwner, UpdateFunc: func(_, o any) { enqueueOwner(o) }, DeleteFunc: enqueueOwner,
 	}); err != nil {
@@ -83,7 +87,13 @@ func (e *Executor) Watch(ctx context.Context, fn func(run.Run)) error {
 			q.AddRateLimited(key)
 			return
 		}
-		taskRuns, _ := trs.Lister().TaskRuns(ns).List(labels.SelectorFromSet(labels.Set{"tekton.dev/pipelineRun": name}))
+		objs, _ := trs.Informer().GetIndexer().ByIndex(byPipelineRun, key)
+		taskRuns := make([]*pipelinev1.TaskRun, 0, len(objs))
+		for _, o := range objs {
+			if tr, ok := o.(*pipelinev1.TaskRun); ok {
+				taskRuns = append(taskRuns, tr)
+			}
+		}
 		r := RunFromPipelineRun(pr, taskRuns)
 		fp := fingerprint(&r)
 		mu.Lock()
@@ -122,6 +132,17 @@ func (e *Executor) Watch(ctx context.Context, fn func(run.Run)) error {
 	q.ShutDown()
 	wg.Wait()
 	return nil
+}
+
+// byPipelineRun indexes TaskRuns by the namespace/name of the PipelineRun they belong to.
+const byPipelineRun = "pipelineRun"
+
+func pipelineRunKey(obj any) ([]string, error) {
+	tr, ok := obj.(*pipelinev1.TaskRun)
+	if !ok || tr.Labels["tekton.dev/pipelineRun"] == "" {
+		return nil, nil
+	}
+	return []string{tr.Namespace + "/" + tr.Labels["tekton.dev/pipelineRun"]}, nil
 }
 
 // fingerprint is what a user would see of a run: deliveries that do not change it are dropped.

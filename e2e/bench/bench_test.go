@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -151,13 +152,14 @@ func BenchmarkWebhookToPipelineRun(b *testing.B) {
 		// (a) bursts, alternating baseline and Rigger; (c) GitHub calls during Rigger's bursts.
 		var riggerRate, loopRate []float64
 		var reads, checkCreates, allCalls int
+		var loopCPU, riggerCPU cpuUse
 		for round := 0; round < 2; round++ {
-			settle(b, c, ns)
+			w.settle(5 * time.Minute)
 			names := make([]string, burst)
 			for k := range names {
 				names[k] = fmt.Sprintf("loop-%d-%d-%d", i, round, k)
 			}
-			t0 := time.Now()
+			t0, cpu0 := time.Now(), sampleCPU()
 			var mu sync.Mutex
 			var createErrs []error
 			parallel(senders, len(names), func(k int) {
@@ -175,17 +177,19 @@ func BenchmarkWebhookToPipelineRun(b *testing.B) {
 				w.waitName(n, 2*time.Minute)
 			}
 			loopRate = append(loopRate, float64(burst)/time.Since(t0).Seconds())
+			loopCPU = loopCPU.add(sampleCPU().sub(cpu0))
 
 			batch := take(burst)
 			batchPayloads := payloads(batch, 1000*(round+1))
-			settle(b, c, ns)
+			w.settle(5 * time.Minute)
 			rig.Fake.Reset()
-			t0 = time.Now()
+			t0, cpu0 = time.Now(), sampleCPU()
 			parallel(senders, len(batch), func(k int) { send(batchPayloads[k]) })
 			for _, sha := range batch {
 				w.wait(sha, 2*time.Minute)
 			}
 			riggerRate = append(riggerRate, float64(burst)/time.Since(t0).Seconds())
+			riggerCPU = riggerCPU.add(sampleCPU().sub(cpu0))
 			for route, n := range rig.Fake.CountsByRoute() {
 				allCalls += n
 				switch {
@@ -213,35 +217,60 @@ Rigger spine benchmark (%d-event bursts, %d senders, %d Rigger workers, KWOK nod
   (a) webhook -> PipelineRun    %7.1f events/s   plain client-go loop %7.1f creates/s   ratio %.2f (goal >= 0.9)
   (b) one event alone           p50 %6.1f ms  p99 %6.1f ms   bare create p50 %6.1f ms p99 %6.1f ms   added p50 %.1f ms
   (c) GitHub calls per synchronize (unchanged .tekton/): %.2f reads (goal <= 1.2), %.2f check-run creates, %.2f in all until the last PipelineRun existed
+  CPU per PipelineRun during the bursts (2 cores shared by all): loop %.1f ms on the machine, %.1f ms of it in this process;
+                                                                 Rigger %.1f ms on the machine, %.1f ms of it in this process (Rigger, fake GitHub, watch)
 `, burst, senders, workers, ra, la, ra/la, ms(p50r), ms(p99r), ms(p50c), ms(p99c), ms(p50r-p50c),
-			float64(reads)/events, float64(checkCreates)/events, float64(allCalls)/events)
+			float64(reads)/events, float64(checkCreates)/events, float64(allCalls)/events,
+			ms(loopCPU.machine)/events, ms(loopCPU.self)/events, ms(riggerCPU.machine)/events, ms(riggerCPU.self)/events)
 	}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// settle waits until Tekton has finished every PipelineRun of the namespace, so that each
-// timed round starts on a quiet cluster instead of competing with the last round's runs.
-func settle(b *testing.B, c *framework.Cluster, ns string) {
-	deadline := time.Now().Add(5 * time.Minute)
-	for time.Now().Before(deadline) {
-		list, err := c.Tekton.TektonV1().PipelineRuns(ns).List(context.Background(), metav1.ListOptions{ResourceVersion: "0"})
-		if err != nil {
-			b.Fatal(err)
-		}
-		running := 0
-		for i := range list.Items {
-			if !list.Items[i].IsDone() {
-				running++
+// cpuUse is CPU time spent: by the whole machine (every core, from /proc/stat) and by this
+// process, which holds Rigger, the fake GitHub and the benchmark's own clients.
+type cpuUse struct{ machine, self time.Duration }
+
+func (a cpuUse) add(b cpuUse) cpuUse { return cpuUse{a.machine + b.machine, a.self + b.self} }
+func (a cpuUse) sub(b cpuUse) cpuUse { return cpuUse{a.machine - b.machine, a.self - b.self} }
+
+func sampleCPU() cpuUse {
+	var u cpuUse
+	if data, err := os.ReadFile("/proc/stat"); err == nil {
+		// cpu  user nice system idle iowait irq softirq steal ... (in 1/100 s)
+		f := strings.Fields(strings.SplitN(string(data), "\n", 2)[0])
+		for _, i := range []int{1, 2, 3, 6, 7, 8} {
+			if i < len(f) {
+				n, _ := strconv.ParseInt(f[i], 10, 64)
+				u.machine += time.Duration(n) * 10 * time.Millisecond
 			}
 		}
-		if running == 0 {
-			time.Sleep(2 * time.Second) // let Rigger's reports of the last completions go out
-			return
-		}
-		time.Sleep(time.Second)
 	}
-	b.Fatalf("PipelineRuns in %s still running after 5 minutes", ns)
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		u.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	return u
+}
+
+// settle waits until Tekton has finished every PipelineRun of the namespace, so that each
+// timed round starts on a quiet cluster instead of competing with the last round's runs.
+// It follows the watch: listing a namespace of a thousand runs every second would load the
+// apiserver between rounds more than the rounds themselves.
+func (a *arrivals) settle(timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	stop := time.AfterFunc(timeout, func() { a.mu.Lock(); a.cond.Broadcast(); a.mu.Unlock() })
+	defer stop.Stop()
+	a.mu.Lock()
+	for len(a.running) > 0 {
+		if time.Now().After(deadline) {
+			a.mu.Unlock()
+			a.b.Fatalf("%d PipelineRuns still running after %s", len(a.running), timeout)
+		}
+		a.cond.Wait()
+	}
+	a.mu.Unlock()
+	time.Sleep(2 * time.Second) // let Rigger's reports of the last completions go out
 }
 
 func createPR(c *framework.Cluster, ns string, template *pipelinev1.PipelineRun, name string) error {
@@ -279,10 +308,12 @@ type arrivals struct {
 	cond   *sync.Cond
 	byName map[string]*pipelinev1.PipelineRun
 	bySHA  map[string]*pipelinev1.PipelineRun
+	// running holds the runs seen but not yet done, so that settling needs no lists.
+	running map[string]bool
 }
 
 func newArrivals(b *testing.B, c *framework.Cluster, ns string) *arrivals {
-	a := &arrivals{b: b, byName: map[string]*pipelinev1.PipelineRun{}, bySHA: map[string]*pipelinev1.PipelineRun{}}
+	a := &arrivals{b: b, byName: map[string]*pipelinev1.PipelineRun{}, bySHA: map[string]*pipelinev1.PipelineRun{}, running: map[string]bool{}}
 	a.cond = sync.NewCond(&a.mu)
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Cleanup(cancel)
@@ -313,10 +344,18 @@ func newArrivals(b *testing.B, c *framework.Cluster, ns string) *arrivals {
 	return a
 }
 
-// add records a PipelineRun the first time it is seen.
+// add records a PipelineRun the first time it is seen, and whether it is still running.
 func (a *arrivals) add(pr *pipelinev1.PipelineRun) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if pr.IsDone() {
+		if a.running[pr.Name] {
+			delete(a.running, pr.Name)
+			a.cond.Broadcast()
+		}
+	} else if a.byName[pr.Name] == nil {
+		a.running[pr.Name] = true
+	}
 	if a.byName[pr.Name] != nil {
 		return
 	}

@@ -44,6 +44,8 @@ type Set struct {
 // flags) to validate with; nil means Tekton's defaults.
 type Parser struct {
 	Config *config.Config
+	// Memo, when set, skips validating what validated cleanly before up to the revision.
+	Memo *ValidationMemo
 }
 
 // Parse is Parser{}.Parse.
@@ -81,6 +83,18 @@ func (p Parser) Parse(files *Files, vars map[string]string) (*Set, error) {
 	}
 
 	ctx := validationContext(p.Config)
+	var memoKey string
+	var known []string // warnings of each definition of a memoised clean validation
+	validated := true
+	if p.Memo != nil && len(set.Errors) == 0 {
+		memoKey = p.Memo.key(files, vars)
+		known, validated = p.Memo.valid.get(memoKey)
+		validated = validated && len(known) == len(runs)
+		if validated {
+			p.Memo.hits.Add(1)
+		}
+	}
+	var warnings []string
 	names := map[string]*Definition{}
 	for _, d := range runs {
 		def := newDefinition(d)
@@ -94,10 +108,16 @@ func (p Parser) Parse(files *Files, vars map[string]string) (*Set, error) {
 			continue
 		}
 		cat.inline(def)
-		if errs := def.safeValidate(ctx); len(errs) > 0 {
+		before := len(def.Notes)
+		if validated && memoKey != "" {
+			if w := known[len(set.Definitions)]; w != "" {
+				def.Notes = append(def.Notes, strings.Split(w, "\n")...)
+			}
+		} else if errs := def.safeValidate(ctx); len(errs) > 0 {
 			set.Errors = append(set.Errors, errs...)
 			continue
 		}
+		warnings = append(warnings, strings.Join(def.Notes[before:], "\n"))
 		names[def.Name] = def
 		set.Definitions = append(set.Definitions, def)
 	}
@@ -106,6 +126,9 @@ func (p Parser) Parse(files *Files, vars map[string]string) (*Set, error) {
 	})
 	if len(set.Errors) > 0 {
 		return set, set.Errors
+	}
+	if memoKey != "" && !validated {
+		p.Memo.valid.add(memoKey, warnings)
 	}
 	return set, nil
 }

@@ -66,8 +66,15 @@ type Trigger struct {
 	log    *zap.Logger
 }
 
+// validationMemoEntries bounds the clean validations remembered: one per open pull request
+// and definition set is plenty.
+const validationMemoEntries = 4096
+
 // New returns a trigger.
 func New(gh GitHub, loader *definition.Loader, exec executor.Executor, rep Reporter, repos Repositories, opts Options, log *zap.Logger) *Trigger {
+	if opts.Parser.Memo == nil {
+		opts.Parser.Memo = definition.NewValidationMemo(validationMemoEntries)
+	}
 	return &Trigger{gh: gh, loader: loader, exec: exec, rep: rep, repos: repos, opts: opts, log: log}
 }
 

@@ -11,6 +11,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -92,7 +93,8 @@ func BenchmarkWebhookToPipelineRun(b *testing.B) {
 	take := func(n int) []string { s := shas[next : next+n]; next += n; return s }
 	w := newArrivals(b, c, ns)
 	ctx := context.Background()
-	// Payloads are built before the clock starts: making them is GitHub's work, not Rigger's.
+	// Payloads are built and encoded before the clock starts: that is GitHub's work, not
+	// Rigger's.
 	payload := func(sha string, number int) map[string]any {
 		p, err := rig.Fake.PullRequestPayload(repo.FullName(), pr.Number, "synchronize",
 			fakegithub.WithPayloadEdit(func(p map[string]any) {
@@ -106,15 +108,17 @@ func BenchmarkWebhookToPipelineRun(b *testing.B) {
 		}
 		return p
 	}
-	payloads := func(shas []string, firstNumber int) []map[string]any {
-		out := make([]map[string]any, len(shas))
+	payloads := func(shas []string, firstNumber int) [][]byte {
+		out := make([][]byte, len(shas))
 		for k, sha := range shas {
-			out[k] = payload(sha, firstNumber+k)
+			if out[k], err = json.Marshal(payload(sha, firstNumber+k)); err != nil {
+				b.Fatal(err)
+			}
 		}
 		return out
 	}
-	send := func(p map[string]any) {
-		d, err := rig.Fake.Send(ctx, rig.HookURL, rig.Secret, "pull_request", p)
+	send := func(body []byte) {
+		d, err := rig.Fake.SendBody(ctx, rig.HookURL, rig.Secret, "pull_request", "synchronize", body)
 		if err != nil || d.Status != http.StatusAccepted {
 			b.Errorf("webhook: status %d, err %v, body %s", d.Status, err, d.ResponseBody)
 		}
@@ -123,7 +127,7 @@ func BenchmarkWebhookToPipelineRun(b *testing.B) {
 	// Warm up (installation token, caches, informers) and capture the PipelineRun Rigger
 	// creates: the baseline creates exactly that object.
 	warm := take(1)[0]
-	send(payload(warm, 100000))
+	send(payloads([]string{warm}, 100000)[0])
 	template := w.wait(warm, time.Minute)
 	template = template.DeepCopy()
 	template.ObjectMeta = metav1.ObjectMeta{Labels: template.Labels, Annotations: template.Annotations}

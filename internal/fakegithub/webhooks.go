@@ -321,6 +321,12 @@ func (s *Server) Send(ctx context.Context, url, secret, event string, payload ma
 	return s.deliver(ctx, url, secret, event, action, payload, webhookSettings{})
 }
 
+// SendBody sends a payload already encoded as JSON, signed like any other: a benchmark
+// encodes its webhooks before the clock starts, as GitHub does on its own machines.
+func (s *Server) SendBody(ctx context.Context, url, secret, event, action string, body []byte) (Delivery, error) {
+	return s.post(ctx, &Delivery{ID: newGUID(), Event: event, Action: action, URL: url, Body: body, secret: secret})
+}
+
 func (s *Server) deliver(ctx context.Context, url, secret, event, action string, payload map[string]any, set webhookSettings) (Delivery, error) {
 	if set.edit != nil {
 		set.edit(payload)

@@ -25,6 +25,7 @@ import (
 
 	"github.com/rigger-ci/rigger/e2e/framework"
 	"github.com/rigger-ci/rigger/internal/fakegithub"
+	"github.com/rigger-ci/rigger/pkg/config"
 	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
@@ -65,10 +66,10 @@ func envInt(name string, def int) int {
 // `make bench` (which brings a KWOK cluster up); -benchtime=1x, since one iteration is a
 // whole measured burst.
 func BenchmarkWebhookToPipelineRun(b *testing.B) {
-	burst := envInt("BENCH_EVENTS", 300)        // events per burst
-	senders := envInt("BENCH_CONCURRENCY", 32)  // concurrent webhook senders / creating goroutines
-	alone := envInt("BENCH_ALONE", 40)          // events measured one at a time
-	workers := envInt("BENCH_WORKERS", senders) // events Rigger handles at once (queue.workers)
+	burst := envInt("BENCH_EVENTS", 300)                           // events per burst
+	senders := envInt("BENCH_CONCURRENCY", 32)                     // concurrent webhook senders / creating goroutines
+	alone := envInt("BENCH_ALONE", 40)                             // events measured one at a time
+	workers := envInt("BENCH_WORKERS", config.DefaultQueueWorkers) // events Rigger handles at once
 	c := framework.Connect(b)
 	ns := c.Namespace(b)
 	rig := c.StartRig(b, ns, framework.RigOptions{FakeAddr: "127.0.0.1:0", Workers: workers,

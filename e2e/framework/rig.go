@@ -40,7 +40,7 @@ type RigOptions struct {
 	Files map[string]string
 	// LogLevel of Rigger's logger (default warn, to keep test output readable).
 	LogLevel string
-	// Workers is how many events Rigger handles at once (queue.workers); default 32.
+	// Workers is how many events Rigger handles at once (queue.workers); default Rigger's.
 	Workers int
 }
 
@@ -63,7 +63,7 @@ func (c *Cluster) StartRig(t testing.TB, ns string, o RigOptions) *Rig {
 		o.LogLevel = "warn"
 	}
 	if o.Workers == 0 {
-		o.Workers = 32
+		o.Workers = config.DefaultQueueWorkers
 	}
 	key, pemBytes, err := fakegithub.NewAppKey()
 	if err != nil {

@@ -47,7 +47,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("log.level", "info")
 	v.SetDefault("log.format", "json")
 	v.SetDefault("queue.capacity", 10000)
-	v.SetDefault("queue.workers", 16)
+	v.SetDefault("queue.workers", DefaultQueueWorkers)
 	v.SetDefault("pullRequests.drafts", "run")
 }
 

@@ -74,8 +74,9 @@ type Log struct {
 // spends its time waiting on GitHub and the apiserver, not computing, and in a burst the
 // events' creates compete with Tekton reconciling the runs already created. In the spine
 // benchmark (2 cores) 32 workers created PipelineRuns at 0.58-0.71x the rate of 32 goroutines
-// creating them directly, 96 at 0.87x, 128 at 0.78x (single runs, +-15%). 64 keeps a burst's
-// concurrent GitHub requests under the 100 that GitHub's secondary rate limit allows.
+// creating them directly, 64 at 0.84-1.01x (median 0.91 of three runs), 96 at 0.87x, 128 at
+// 0.78x (single runs swing +-15%). 64 also keeps a burst's concurrent GitHub requests under
+// the 100 that GitHub's secondary rate limit allows.
 const DefaultQueueWorkers = 64
 
 // Queue bounds the in-process event queue.

@@ -19,7 +19,7 @@ import (
 // one from another, so a run that differs only in them validates the same. A PipelineRun
 // whose other variables differ (another branch, another sender) is validated anew.
 type ValidationMemo struct {
-	valid *lru[[]string] // key -> the warnings of each definition, in order
+	valid *lru[[][]string] // key -> the warnings of each definition, in order
 	hits  atomic.Int64
 }
 
@@ -28,7 +28,7 @@ func (m *ValidationMemo) Hits() int64 { return m.hits.Load() }
 
 // NewValidationMemo remembers up to entries clean validations.
 func NewValidationMemo(entries int) *ValidationMemo {
-	return &ValidationMemo{valid: newLRU[[]string](int64(entries), func([]string) int64 { return 1 })}
+	return &ValidationMemo{valid: newLRU[[][]string](int64(entries), func([][]string) int64 { return 1 })}
 }
 
 // perCommit are the variables whose values change with each commit of the same pull request.

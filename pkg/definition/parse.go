@@ -83,18 +83,20 @@ func (p Parser) Parse(files *Files, vars map[string]string) (*Set, error) {
 	}
 
 	ctx := validationContext(p.Config)
+	// A memo hit holds the warnings of each definition of a clean validation of the same
+	// files up to the revision: validation is skipped and those warnings kept.
 	var memoKey string
-	var known []string // warnings of each definition of a memoised clean validation
-	validated := true
+	var known [][]string
+	hit := false
 	if p.Memo != nil && len(set.Errors) == 0 {
 		memoKey = p.Memo.key(files, vars)
-		known, validated = p.Memo.valid.get(memoKey)
-		validated = validated && len(known) == len(runs)
-		if validated {
+		known, hit = p.Memo.valid.get(memoKey)
+		hit = hit && len(known) == len(runs)
+		if hit {
 			p.Memo.hits.Add(1)
 		}
 	}
-	var warnings []string
+	var warnings [][]string
 	names := map[string]*Definition{}
 	for _, d := range runs {
 		def := newDefinition(d)
@@ -109,15 +111,13 @@ func (p Parser) Parse(files *Files, vars map[string]string) (*Set, error) {
 		}
 		cat.inline(def)
 		before := len(def.Notes)
-		if validated && memoKey != "" {
-			if w := known[len(set.Definitions)]; w != "" {
-				def.Notes = append(def.Notes, strings.Split(w, "\n")...)
-			}
+		if hit {
+			def.Notes = append(def.Notes, known[len(set.Definitions)]...)
 		} else if errs := def.safeValidate(ctx); len(errs) > 0 {
 			set.Errors = append(set.Errors, errs...)
 			continue
 		}
-		warnings = append(warnings, strings.Join(def.Notes[before:], "\n"))
+		warnings = append(warnings, slices.Clone(def.Notes[before:]))
 		names[def.Name] = def
 		set.Definitions = append(set.Definitions, def)
 	}
@@ -127,7 +127,7 @@ func (p Parser) Parse(files *Files, vars map[string]string) (*Set, error) {
 	if len(set.Errors) > 0 {
 		return set, set.Errors
 	}
-	if memoKey != "" && !validated {
+	if memoKey != "" && !hit {
 		p.Memo.valid.add(memoKey, warnings)
 	}
 	return set, nil

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -90,7 +89,7 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 	}
 	s.rep = reporter.New(gh, opts)
 	s.trig = trigger.New(gh, definition.NewLoader(definition.DefaultCacheBytes), deps.Executor, s.rep,
-		repositories(cfg.Repositories),
+		repositories{cfg},
 		trigger.Options{Matcher: matcher.Options{SkipDrafts: cfg.PullRequests.Drafts == "skip"}},
 		log.Named("trigger"))
 	s.queue = queue.New(cfg.Queue.Capacity, cfg.Queue.Workers, s.handle, queue.WithLogger(log.Named("queue")))
@@ -215,7 +214,7 @@ func (s *Server) handle(ctx context.Context, ev *event.Event) {
 // Rigger-labelled PipelineRun in the cluster, and another installation's runs (or runs left
 // in a namespace a repository no longer maps to) must not reach this GitHub.
 func (s *Server) report(r run.Run) {
-	if repo, ok := repositories(s.cfg.Repositories).Lookup(r.Repo); !ok || repo.Namespace != r.Namespace {
+	if repo, ok := s.cfg.RepositoryFor(r.Repo); !ok || repo.Namespace != r.Namespace {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -229,17 +228,16 @@ func (s *Server) report(r run.Run) {
 }
 
 // repositories adapts the configured repositories to the trigger's lookup.
-type repositories []config.Repository
+type repositories struct{ cfg *config.Config }
 
 func (rs repositories) Lookup(fullName string) (trigger.Repository, bool) {
-	for _, r := range rs {
-		if strings.EqualFold(config.RepoFullName(r.URL), fullName) {
-			params := make(map[string]string, len(r.Params))
-			for _, p := range r.Params {
-				params[p.Name] = p.Value
-			}
-			return trigger.Repository{Namespace: r.Namespace, ServiceAccount: r.ServiceAccount, Params: params}, true
-		}
+	r, ok := rs.cfg.RepositoryFor(fullName)
+	if !ok {
+		return trigger.Repository{}, false
 	}
-	return trigger.Repository{}, false
+	params := make(map[string]string, len(r.Params))
+	for _, p := range r.Params {
+		params[p.Name] = p.Value
+	}
+	return trigger.Repository{Namespace: r.Namespace, ServiceAccount: r.ServiceAccount, Params: params}, true
 }

@@ -24,6 +24,11 @@ const (
 	GitAuthSecret     = "git_auth_secret"
 )
 
+// GitAuthSecretPlaceholder is what {{ git_auth_secret }} parses to. Each run gets a Secret
+// of its own, holding a token of its own, and the trigger writes that Secret's name in place
+// of this one once it knows which run a definition becomes.
+const GitAuthSecretPlaceholder = "rigger-git-auth-secret-placeholder"
+
 // Names lists every variable Rigger fills, e.g. for `rigger lint` to substitute placeholders.
 func Names() []string {
 	return []string{Revision, RepoURL, RepoOwner, RepoName, SourceBranch, TargetBranch,

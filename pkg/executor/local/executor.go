@@ -232,9 +232,7 @@ func (e *Executor) Cancel(ctx context.Context, sel executor.Selector) (int, erro
 	}
 	var picked []*activeRun
 	for _, a := range e.activeRuns() {
-		r := a.rec.snapshot()
-		if r.Repo == sel.Repo && (sel.PullRequest == 0 || r.PullRequest == sel.PullRequest) &&
-			(sel.SHA == "" || r.SHA == sel.SHA) && (sel.Definition == "" || r.Definition == sel.Definition) {
+		if r := a.rec.snapshot(); sel.Matches(&r) {
 			picked = append(picked, a)
 		}
 	}
@@ -243,6 +241,24 @@ func (e *Executor) Cancel(ctx context.Context, sel executor.Selector) (int, erro
 		a.cancel()
 	}
 	return len(picked), nil
+}
+
+// List returns the selected runs of the store (every one the executor ran or runs).
+func (e *Executor) List(ctx context.Context, namespace string, sel executor.Selector) ([]run.Run, error) {
+	all, err := e.All()
+	if err != nil {
+		return nil, err
+	}
+	var out []run.Run
+	for _, r := range all {
+		if (namespace == "" || r.Namespace == namespace) && sel.Matches(r) {
+			if live, err := e.get(r.Name); err == nil && live != nil {
+				r = live
+			}
+			out = append(out, *r)
+		}
+	}
+	return out, nil
 }
 
 // activeRuns lists the runs in progress. Callers must not hold e.mu while they read a
@@ -297,8 +313,8 @@ func (e *Executor) get(name string) (*run.Run, error) {
 	return e.store.get(name)
 }
 
-// List returns every run in the store, finished or not.
-func (e *Executor) List() ([]*run.Run, error) {
+// All returns every run in the store, finished or not.
+func (e *Executor) All() ([]*run.Run, error) {
 	e.flush()
 	return e.store.list()
 }

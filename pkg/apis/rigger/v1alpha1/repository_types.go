@@ -26,6 +26,34 @@ type RepositorySpec struct {
 	ConcurrencyLimit int `json:"concurrencyLimit,omitempty" mapstructure:"concurrencyLimit"`
 	// Params are extra template variables for the repository's definitions.
 	Params []Param `json:"params,omitempty" mapstructure:"params"`
+	// AllowedServiceAccounts are the service accounts, besides ServiceAccount, that a
+	// definition may name. A definition naming any other is refused: a pull request must not
+	// pick the identity its code runs with.
+	AllowedServiceAccounts []string `json:"allowedServiceAccounts,omitempty" mapstructure:"allowedServiceAccounts"`
+	// Trust says whose pull requests run without a member's /ok-to-test.
+	Trust Trust `json:"trust,omitempty" mapstructure:"trust"`
+}
+
+// Where an approved outsider's pull request takes its definitions from.
+const (
+	// DefinitionsFromHead runs the .tekton/ of the pull request's head (the default).
+	DefinitionsFromHead = "head"
+	// DefinitionsFromBase runs the target branch's .tekton/, so an outsider cannot change
+	// what runs, only the code it runs on.
+	DefinitionsFromBase = "base"
+)
+
+// Trust is a repository's trust policy. Trusted without it: the repository's owner, members
+// of its organization, collaborators with write permission or more, the approvers and
+// reviewers of the default branch's OWNERS file, and the bots of Rigger's configuration.
+type Trust struct {
+	// DefinitionsFrom is head or base: where an approved outsider's pull request takes its
+	// definitions from. Empty means head.
+	DefinitionsFrom string `json:"definitionsFrom,omitempty" mapstructure:"definitionsFrom"`
+	// TrustedUsers are logins trusted in this repository.
+	TrustedUsers []string `json:"trustedUsers,omitempty" mapstructure:"trustedUsers"`
+	// TrustedTeams are teams ("org/team-slug") whose members are trusted in this repository.
+	TrustedTeams []string `json:"trustedTeams,omitempty" mapstructure:"trustedTeams"`
 }
 
 // Param is one named value offered to templates.

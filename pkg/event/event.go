@@ -2,7 +2,10 @@
 // the trigger needs, whatever the event type GitHub sent.
 package event
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 // Kind is the GitHub event type (the X-GitHub-Event header) Rigger understands.
 type Kind string
@@ -45,6 +48,7 @@ type PullRequest struct {
 	Author            string
 	AuthorAssociation string // OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, FIRST_TIMER, NONE...
 	HTMLURL           string
+	State             string // open or closed
 	Merged            bool
 }
 
@@ -54,6 +58,8 @@ type IssueComment struct {
 	Body              string
 	Author            string
 	AuthorAssociation string
+	// CreatedAt is when GitHub received the comment: what a bare /ok-to-test is bound by.
+	CreatedAt time.Time
 }
 
 // CheckRunRef is the check run of a check_run event (e.g. a "Re-run" click).

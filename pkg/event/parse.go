@@ -103,6 +103,7 @@ func fromIssueComment(ev *Event, p *github.IssueCommentEvent) error {
 		Body:              c.GetBody(),
 		Author:            c.GetUser().GetLogin(),
 		AuthorAssociation: c.GetAuthorAssociation(),
+		CreatedAt:         c.GetCreatedAt().Time,
 	}
 	ev.IssueNumber = p.GetIssue().GetNumber()
 	// The head SHA is not in the payload; the trigger looks the pull request up when it needs it.

@@ -24,6 +24,7 @@ var routes = []string{
 	"/repos/{owner}/{repo}/commits/{ref}/check-runs",
 	"/repos/{owner}/{repo}/contents/{path}",
 	"/orgs/{org}/teams/{team_slug}/memberships/{username}",
+	"/orgs/{org}/members/{username}",
 	"/user",
 }
 

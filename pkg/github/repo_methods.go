@@ -145,3 +145,13 @@ func (c *Client) CheckRunsFor(ctx context.Context, owner, repo, ref, name string
 	}
 	return i.CheckRunsFor(ctx, owner, repo, ref, name)
 }
+
+// OrgMember asks, through the installation covering owner/repo, whether user is a member of
+// the organization owner. See Installation.OrgMember.
+func (c *Client) OrgMember(ctx context.Context, owner, repo, user string) (bool, error) {
+	i, err := c.ForRepo(ctx, owner, repo)
+	if err != nil {
+		return false, err
+	}
+	return i.OrgMember(ctx, owner, user)
+}

@@ -102,3 +102,16 @@ func (i *Installation) CheckRunsFor(ctx context.Context, owner, repo, ref, name 
 	}
 	return out, nil
 }
+
+// OrgMember tells whether user is a member of the organization org (false when org is a
+// user, or GitHub will not say).
+func (i *Installation) OrgMember(ctx context.Context, org, user string) (bool, error) {
+	ok, resp, err := i.gh.Organizations.IsMember(ctx, org, user)
+	if err != nil {
+		if resp != nil && (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusForbidden) {
+			return false, nil
+		}
+		return false, fmt.Errorf("github: membership of %s in %s: %w", user, org, err)
+	}
+	return ok, nil
+}

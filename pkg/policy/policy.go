@@ -19,6 +19,9 @@ type GitHub interface {
 	CollaboratorPermission(ctx context.Context, owner, repo, user string) (string, error)
 	// TeamMember asks, through the installation of owner/repo, about the team org/slug.
 	TeamMember(ctx context.Context, owner, repo, org, slug, user string) (bool, error)
+	// OrgMember asks, through the installation of owner/repo, whether user is a member of
+	// the organization owner (false for a repository a user owns).
+	OrgMember(ctx context.Context, owner, repo, user string) (bool, error)
 	// FileAt returns a file of the repository at ref, found=false when there is none.
 	FileAt(ctx context.Context, owner, repo, ref, path string) ([]byte, bool, error)
 }
@@ -112,7 +115,7 @@ func (p *Policy) Trusted(ctx context.Context, repo Repo, s Settings, who Person)
 	if v, ok := p.cachedAnswer(key); ok {
 		return v, nil
 	}
-	v, err := p.ask(ctx, repo, s, login)
+	v, err := p.ask(ctx, repo, s, login, who.Association == "")
 	if err != nil {
 		return Verdict{}, err
 	}
@@ -125,7 +128,7 @@ func (p *Policy) Trusted(ctx context.Context, repo Repo, s Settings, who Person)
 	return v, nil
 }
 
-func (p *Policy) ask(ctx context.Context, repo Repo, s Settings, login string) (Verdict, error) {
+func (p *Policy) ask(ctx context.Context, repo Repo, s Settings, login string, askMembership bool) (Verdict, error) {
 	owners, err := p.ownersOf(ctx, repo)
 	if err != nil {
 		return Verdict{}, err
@@ -139,6 +142,17 @@ func (p *Policy) ask(ctx context.Context, repo Repo, s Settings, login string) (
 	}
 	if perm == "admin" || perm == "write" || perm == "maintain" {
 		return Verdict{true, "a collaborator with " + perm + " permission"}, nil
+	}
+	// A payload's association already says whether the person is a member; only an event
+	// without one (a re-run click) needs to ask.
+	if askMembership {
+		member, err := p.gh.OrgMember(ctx, repo.Owner, repo.Name, login)
+		if err != nil {
+			return Verdict{}, err
+		}
+		if member {
+			return Verdict{true, "a member of " + repo.Owner}, nil
+		}
 	}
 	for _, team := range s.Teams {
 		org, slug, _ := strings.Cut(team, "/")

@@ -88,6 +88,9 @@ func newHarness(t *testing.T, files map[string]string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Pull requests are opened by octocat unless a test says otherwise: a member of the
+	// organization, whom GitHub's payloads say is one, so the trust policy costs no call.
+	fake.SetOrgMember("acme", "octocat")
 	if _, err := repo.Commit("main", "Initial commit", files); err != nil {
 		t.Fatal(err)
 	}

@@ -28,14 +28,16 @@ const (
 	celMaxExpressionBytes = 16 << 10
 	// celCostLimit bounds an evaluation's cost in cel-go's units (about one per operation or
 	// element visited): generous for expressions over a payload and a few thousand changed
-	// files, a hard stop for nested comprehensions that would run for minutes.
+	// files, a hard stop for nested comprehensions that would run for minutes. It is
+	// Kubernetes' per-expression limit for the CEL it runs on behalf of users.
 	celCostLimit = 1_000_000
-	// celTimeout stops an evaluation that the cost model underestimates.
-	celTimeout = time.Second
 	// celProgramsCached bounds the compiled expressions kept; each distinct expression of a
 	// repository's definitions takes one.
 	celProgramsCached = 512
 )
+
+// celTimeout stops an evaluation that the cost model underestimates (a variable for tests).
+var celTimeout = time.Second
 
 // pathChangedOverload is the pathChanged function the "glob".pathChanged() macro calls,
 // with the event's changed paths as its second argument.

@@ -28,7 +28,7 @@ const (
 	celMaxExpressionBytes = 16 << 10
 	// celCostLimit bounds an evaluation's cost in cel-go's units (about one per operation or
 	// element visited): generous for expressions over a payload and a few thousand changed
-	// files, a hard stop for nested comprehensions that would run for minutes. It is
+	// files, a hard stop for nested comprehensions that would run for seconds or more. It is
 	// Kubernetes' per-expression limit for the CEL it runs on behalf of users.
 	celCostLimit = 1_000_000
 	// celProgramsCached bounds the compiled expressions kept; each distinct expression of a

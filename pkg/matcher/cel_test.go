@@ -226,7 +226,8 @@ func TestCompileCEL(t *testing.T) {
 	if err := CompileCEL(`event == "push" && "docs/**".pathChanged()`); err != nil {
 		t.Errorf("valid expression: %v", err)
 	}
-	for _, bad := range []string{`event ==`, `1 + 1`, `nope`, `"x".pathChanged(1)`} {
+	// The last: the hidden variable of pathChanged cannot be written in an expression.
+	for _, bad := range []string{`event ==`, `1 + 1`, `nope`, `"x".pathChanged(1)`, `size(@changed_paths) > 0`} {
 		if CompileCEL(bad) == nil {
 			t.Errorf("CompileCEL(%q) = nil, want an error", bad)
 		}

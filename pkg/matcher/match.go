@@ -19,7 +19,8 @@ type Options struct {
 }
 
 // ChangedFiles returns the paths the event changes. Match calls it only for a definition
-// with path annotations; wrap it with Once to fetch at most once per event.
+// with path annotations or a CEL expression reading files or pathChanged; Select calls it at
+// most once per event, and Once makes it so across calls of Match.
 type ChangedFiles func(ctx context.Context) ([]string, error)
 
 // Result says whether a definition runs for an event, and why (shown to users, e.g. by

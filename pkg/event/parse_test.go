@@ -115,6 +115,9 @@ func checkPullRequest(t *testing.T, ev *Event, m raw) {
 	if ev.SHA != want.HeadSHA || ev.Ref != refOf(want.BaseBranch) {
 		t.Errorf("SHA/Ref = %q/%q, want %q/%q", ev.SHA, ev.Ref, want.HeadSHA, refOf(want.BaseBranch))
 	}
+	if ev.Label != m.str("label", "name") {
+		t.Errorf("Label = %q, want the payload's label.name %q", ev.Label, m.str("label", "name"))
+	}
 }
 
 func checkPush(t *testing.T, ev *Event, m raw) {

@@ -13,6 +13,7 @@ func fromPullRequest(ev *Event, p *github.PullRequestEvent) error {
 	if ev.PullRequest.Number == 0 {
 		ev.PullRequest.Number = p.GetNumber()
 	}
+	ev.Label = p.GetLabel().GetName()
 	ev.SHA = ev.PullRequest.HeadSHA
 	ev.Ref = branchRef(ev.PullRequest.BaseBranch)
 	return nil

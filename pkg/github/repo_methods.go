@@ -29,7 +29,7 @@ func (c *Client) Blob(ctx context.Context, owner, repo, blobSHA string) ([]byte,
 }
 
 // PullRequestFiles: see Installation.PullRequestFiles.
-func (c *Client) PullRequestFiles(ctx context.Context, owner, repo string, number int) ([]string, error) {
+func (c *Client) PullRequestFiles(ctx context.Context, owner, repo string, number int) ([]ChangedFile, error) {
 	i, err := c.ForRepo(ctx, owner, repo)
 	if err != nil {
 		return nil, err

@@ -51,7 +51,7 @@ func (t *Trigger) comment(ctx context.Context, ev *event.Event, repo Repository)
 	}
 	if len(parsed.Invocations) == 0 {
 		if len(out.Refused) == 0 {
-			return &Outcome{Ignored: "no command in the comment"}, nil
+			return t.onComment(ctx, ev, repo)
 		}
 		return out, t.reply(ctx, ev, out, nil)
 	}
@@ -93,6 +93,32 @@ func (t *Trigger) comment(ctx context.Context, ev *event.Event, repo Repository)
 		out.Commands = append(out.Commands, in.Command.Name)
 	}
 	return out, t.reply(ctx, ev, out, help)
+}
+
+// onComment runs the definitions whose on-comment matches a comment that holds no command,
+// when a trusted person wrote it and the head may run. Anyone else's plain comment is just
+// a comment: no reply.
+func (t *Trigger) onComment(ctx context.Context, ev *event.Event, repo Repository) (*Outcome, error) {
+	who, err := t.trusted(ctx, ev, repo, policy.Person{Login: ev.Sender, Association: ev.Comment.AuthorAssociation})
+	if err != nil {
+		return nil, err
+	}
+	if !who.Trusted {
+		return &Outcome{Ignored: "no command, and on-comment runs only for members' comments"}, nil
+	}
+	if err := t.loadPullRequest(ctx, ev); err != nil {
+		return nil, err
+	}
+	p := plan{trigger: "comment/" + strconv.FormatInt(ev.Comment.ID, 10), defsAt: ev.SHA}
+	if ok, _, err := t.mayRun(ctx, ev, repo, &p); err != nil || !ok {
+		return &Outcome{Ignored: "no command, and the head is not approved for testing"}, err
+	}
+	ev.Command = ""
+	out, err := t.runDefinitions(ctx, ev, repo, p)
+	if err == nil && out.Ignored == "" && len(out.Submitted)+len(out.Existing)+len(out.Rejected) == 0 {
+		out.Ignored = "no command in the comment, and no on-comment definition matches it"
+	}
+	return out, err
 }
 
 // usage spells a command as the user must type it.
@@ -148,6 +174,7 @@ func (t *Trigger) command(ctx context.Context, ev *event.Event, repo Repository,
 		return fmt.Sprintf("the head commit %s of @%s's pull request is not approved for testing; a member must say `/%s %s` first",
 			short(ev.SHA), ev.PullRequest.Author, t.usage(chatops.OkToTest), ev.SHA), nil
 	}
+	ev.Command = in.Command.Name
 	switch in.Command.Name {
 	case chatops.Test:
 		for _, a := range in.Args {

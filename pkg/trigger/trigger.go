@@ -35,7 +35,7 @@ import (
 type GitHub interface {
 	definition.Source
 	policy.GitHub
-	PullRequestFiles(ctx context.Context, owner, repo string, number int) ([]string, error)
+	PullRequestFiles(ctx context.Context, owner, repo string, number int) ([]github.ChangedFile, error)
 	GetPullRequest(ctx context.Context, owner, repo string, number int) (*gogh.PullRequest, error)
 	RunToken(ctx context.Context, installationID int64, owner, repo string) (string, error)
 	IssueComments(ctx context.Context, owner, repo string, number int) ([]github.Comment, error)
@@ -216,14 +216,15 @@ func (t *Trigger) runDefinitions(ctx context.Context, ev *event.Event, repo Repo
 	if p.names != nil {
 		selected, out.Refused = byName(set.Definitions, p.names)
 	} else {
-		changed := matcher.Once(func(ctx context.Context) ([]string, error) {
-			if ev.PullRequest != nil {
-				return t.gh.PullRequestFiles(ctx, owner, name, ev.PullRequest.Number)
-			}
-			return ev.ChangedFiles, nil
-		})
 		var decisions []matcher.Decision
-		selected, decisions, err = matcher.Select(ctx, set.Definitions, ev, t.opts.Matcher, changed)
+		if ev.PullRequest != nil {
+			selected, decisions, err = matcher.SelectChanges(ctx, set.Definitions, ev, t.opts.Matcher, func(ctx context.Context) (matcher.Changes, error) {
+				files, err := t.gh.PullRequestFiles(ctx, owner, name, ev.PullRequest.Number)
+				return changesOf(files), err
+			})
+		} else {
+			selected, decisions, err = matcher.Select(ctx, set.Definitions, ev, t.opts.Matcher, nil)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("matching definitions: %w", err)
 		}
@@ -260,6 +261,29 @@ func (t *Trigger) runDefinitions(ctx context.Context, ev *event.Event, repo Repo
 func usesGitAuth(def *definition.Definition) bool {
 	b, err := json.Marshal(def.PipelineRun)
 	return err == nil && bytes.Contains(b, []byte(template.GitAuthSecretPlaceholder))
+}
+
+// changesOf sorts a pull request's files by kind of change. A renamed file counts under both
+// names in All, so path filters see where it came from too.
+func changesOf(files []github.ChangedFile) matcher.Changes {
+	var c matcher.Changes
+	for _, f := range files {
+		c.All = append(c.All, f.Path)
+		if f.PreviousPath != "" {
+			c.All = append(c.All, f.PreviousPath)
+		}
+		switch f.Status {
+		case "added", "copied":
+			c.Added = append(c.Added, f.Path)
+		case "removed":
+			c.Deleted = append(c.Deleted, f.Path)
+		case "renamed":
+			c.Renamed = append(c.Renamed, f.Path)
+		default:
+			c.Modified = append(c.Modified, f.Path)
+		}
+	}
+	return c
 }
 
 // byName picks the named definitions; unknown names come back as refusals.

@@ -149,10 +149,16 @@ func fenceOf(line string) string {
 	return ""
 }
 
-// HelpText is the /help reply and the docs' table: every command of the registry.
+// HelpText is the /help reply: every command of the registry, and how trust works.
 func HelpText(prefix string) string {
+	return "Commands Rigger answers in a pull request comment, one per line:\n\n" + Table(prefix) +
+		"\nA pull request from someone outside the project runs nothing until a member approves its head commit with `/ok-to-test`; each new push needs a new approval.\n"
+}
+
+// Table is the registry as a Markdown table, for /help and the docs.
+func Table(prefix string) string {
 	var b strings.Builder
-	b.WriteString("Commands Rigger answers in a pull request comment, one per line:\n\n| command | what it does | who |\n|---|---|---|\n")
+	b.WriteString("| command | what it does | who |\n|---|---|---|\n")
 	for _, c := range Commands {
 		usage := "/" + c.Name
 		if prefix != "" {
@@ -167,6 +173,5 @@ func HelpText(prefix string) string {
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", usage, c.Description, who)
 	}
-	b.WriteString("\nA pull request from someone outside the project runs nothing until a member approves its head commit with `/ok-to-test`; each new push needs a new approval.\n")
 	return b.String()
 }

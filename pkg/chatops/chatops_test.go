@@ -1,6 +1,7 @@
 package chatops
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -93,4 +94,21 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The README's list of commands is the registry's, so the two cannot drift apart.
+func TestDocsListTheRegistry(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "<!-- commands:begin")
+	table, _, ok2 := strings.Cut(rest, "<!-- commands:end -->")
+	if !ok || !ok2 {
+		t.Fatal("README.md has no commands:begin/end markers")
+	}
+	_, table, _ = strings.Cut(table, "\n")
+	if table != Table("") {
+		t.Errorf("README.md's commands are not the registry's; put this between the markers:\n%s", Table(""))
+	}
 }

@@ -69,7 +69,7 @@ loops.`,
 	fl.IntVar(&o.index, "index", -1, "the shard to print, from 0 to N-1 (required)")
 	fl.StringArrayVar(&o.timings, "timings", nil, "a go test -json output or history file (repeatable; a missing file is no timings)")
 	fl.StringVarP(&o.output, "output", "o", "text", "text, json or lines")
-	cmd.AddCommand(newRecordCmd(f))
+	cmd.AddCommand(newRecordCmd(f), newRetriesCmd(f), newReportCmd(f))
 	return cmd
 }
 

@@ -232,3 +232,33 @@ func TestRecordThenShard(t *testing.T) {
 		t.Errorf("garbage recorded: exit %d", r.code)
 	}
 }
+
+func TestRetriesAndReport(t *testing.T) {
+	dir := t.TempDir()
+	ev := func(at int, action, pkg, test string, out string) string {
+		return fmt.Sprintf(`{"Time":"2026-12-04T10:00:%02dZ","Action":%q,"Package":%q,"Test":%q,"Output":%q}`+"\n", at, action, pkg, test, out)
+	}
+	first := ev(1, "output", "m/a", "TestA", "    a_test.go:7: boom\n") + ev(2, "fail", "m/a", "TestA", "") +
+		ev(2, "pass", "m/a", "TestB", "") + ev(3, "fail", "m/a", "", "")
+	report := writeFile(t, dir, "shard-0.json", first)
+	r := run(t, nil, "", "retries", report)
+	if r.code != 0 || r.out != "m/a\t^(TestA)$\n" {
+		t.Errorf("retries: exit %d %q %s", r.code, r.out, r.errOut)
+	}
+	r = run(t, nil, "", "report", report)
+	if r.code != exitcode.Failed || !strings.Contains(r.out, "tests: 2 run, 1 passed, 1 failed, 0 skipped, 0 flaky") ||
+		!strings.Contains(r.out, "    a_test.go:7: boom") {
+		t.Errorf("report before the retry: exit %d\n%s", r.code, r.out)
+	}
+	// The retry passes: appended to the report, TestA is flaky and the run is green.
+	retried := first + ev(4, "pass", "m/a", "TestA", "") + ev(5, "pass", "m/a", "", "")
+	writeFile(t, dir, "shard-0.json", retried)
+	broken := writeFile(t, dir, "shard-1.json", ev(1, "fail", "m/b", "", ""))
+	r = run(t, nil, "", "report", "--markdown", report)
+	if r.code != 0 || !strings.Contains(r.out, "**2** tests run: 2 passed, **0 failed**, 0 skipped, 1 flaky") {
+		t.Errorf("report after the retry: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	if r := run(t, nil, "", "retries", report, broken); r.code != exitcode.Failed || r.out != "" {
+		t.Errorf("a package broken outside tests: exit %d %q, want 1 and nothing to retry", r.code, r.out)
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 )
 
 // MaxAnnotations is how many annotations GitHub takes in one check-run update; more are
@@ -130,7 +129,7 @@ func (r *Report) Text(w io.Writer) error {
 	if len(r.Shards) > 0 {
 		fmt.Fprintf(&b, "shards:\n")
 		for _, s := range r.Shards {
-			fmt.Fprintf(&b, "  %8s  %s\n", s.Wall.Round(10*time.Millisecond), s.Name)
+			fmt.Fprintf(&b, "  %8s  %s\n", secs(s.Wall.Seconds()), s.Name)
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -170,7 +169,7 @@ func (r *Report) Markdown(w io.Writer) error {
 	if len(r.Shards) > 0 {
 		b.WriteString("| Shard | Wall time |\n|---|---:|\n")
 		for _, s := range r.Shards {
-			fmt.Fprintf(&b, "| %s | %s |\n", s.Name, s.Wall.Round(10*time.Millisecond))
+			fmt.Fprintf(&b, "| %s | %s |\n", s.Name, secs(s.Wall.Seconds()))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -17,8 +17,9 @@ import (
 	"github.com/rigger-ci/rigger/pkg/shard"
 )
 
-// ListFunc lists a module's packages and their tests; shard.ListPackages runs go list.
-type ListFunc func(ctx context.Context, dir string) ([]shard.Package, error)
+// ListFunc lists a module's packages matching patterns (go list's; none means ./...) and
+// their tests; shard.ListPackages runs go list.
+type ListFunc func(ctx context.Context, dir string, patterns ...string) ([]shard.Package, error)
 
 type options struct {
 	dir     string
@@ -30,9 +31,7 @@ type options struct {
 
 // NewCmd returns `rigger shard`, which lists packages with `go list`.
 func NewCmd(f *factory.Factory) *cobra.Command {
-	return NewCmdWith(f, func(ctx context.Context, dir string) ([]shard.Package, error) {
-		return shard.ListPackages(ctx, dir)
-	})
+	return NewCmdWith(f, shard.ListPackages)
 }
 
 // NewCmdWith returns `rigger shard` listing packages with list, so tests can give a module
@@ -40,9 +39,10 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 func NewCmdWith(f *factory.Factory, list ListFunc) *cobra.Command {
 	o := &options{}
 	cmd := &cobra.Command{
-		Use:   "shard --shards N --index I",
+		Use:   "shard --shards N --index I [package pattern...]",
 		Short: "Print the Go tests shard I of N runs, balanced by earlier runs' timings",
-		Long: `Plan the unit tests of the Go module in --dir as N shards of about equal time and print
+		Long: `Plan the unit tests of the Go module in --dir (the packages matching the patterns, as go
+list takes them; ./... when none) as N shards of about equal time and print
 the work of shard I (0 <= I < N): packages to test whole, and for a package expected to take
 longer than a shard's fair share, the -run pattern of its tests this shard runs.
 
@@ -58,9 +58,10 @@ loops.`,
 		Example: `  rigger shard --shards 4 --index 0 --timings last-run.json
   rigger shard --shards 4 --index 3 --timings .rigger/timings.json -o json
   rigger shard --shards 4 --index 1 -o lines | while IFS=$'\t' read -r pkg run; do ...; done`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return o.run(cmd.Context(), f, list)
+		// Package patterns, which cobra would otherwise take for unknown subcommands.
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.run(cmd.Context(), f, list, args)
 		},
 	}
 	fl := cmd.Flags()
@@ -77,7 +78,7 @@ func usage(format string, a ...any) error {
 	return &exitcode.Error{Code: exitcode.Usage, Err: fmt.Errorf(format, a...)}
 }
 
-func (o *options) run(ctx context.Context, f *factory.Factory, list ListFunc) error {
+func (o *options) run(ctx context.Context, f *factory.Factory, list ListFunc, patterns []string) error {
 	if o.shards < 1 {
 		return usage("--shards must be at least 1")
 	}
@@ -93,7 +94,7 @@ func (o *options) run(ctx context.Context, f *factory.Factory, list ListFunc) er
 	if err != nil {
 		return usage("%v", err)
 	}
-	pkgs, err := list(ctx, o.dir)
+	pkgs, err := list(ctx, o.dir, patterns...)
 	if err != nil {
 		return usage("%v", err)
 	}

@@ -133,7 +133,7 @@ func TestShardTextAndLines(t *testing.T) {
 }
 
 func TestShardWithoutHistoryStillCoversEverything(t *testing.T) {
-	list := func(context.Context, string) ([]shard.Package, error) {
+	list := func(context.Context, string, ...string) ([]shard.Package, error) {
 		var tests []string
 		for i := range 100 {
 			tests = append(tests, fmt.Sprintf("TestN%02d", i))
@@ -178,7 +178,7 @@ func TestShardWithoutHistoryStillCoversEverything(t *testing.T) {
 }
 
 func TestShardUsageErrors(t *testing.T) {
-	list := func(context.Context, string) ([]shard.Package, error) { return nil, nil }
+	list := func(context.Context, string, ...string) ([]shard.Package, error) { return nil, nil }
 	garbage := writeFile(t, t.TempDir(), "g.json", "not timings\n")
 	for _, args := range [][]string{
 		{"--index", "0"},
@@ -260,5 +260,13 @@ func TestRetriesAndReport(t *testing.T) {
 	}
 	if r := run(t, nil, "", "retries", report, broken); r.code != exitcode.Failed || r.out != "" {
 		t.Errorf("a package broken outside tests: exit %d %q, want 1 and nothing to retry", r.code, r.out)
+	}
+}
+
+func TestShardPackagePatterns(t *testing.T) {
+	dir := module(t)
+	r := run(t, nil, "", "-C", dir, "--shards", "1", "--index", "0", "-o", "lines", "./fast/...")
+	if r.code != 0 || r.out != "example.com/m/fast\t\n" {
+		t.Errorf("exit %d, lines %q, want only the fast package: %s", r.code, r.out, r.errOut)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/rigger-ci/rigger/pkg/testjson"
@@ -110,16 +111,25 @@ func ReadTimings(r io.Reader) (*Timings, error) {
 // once in the stream (a retry appended, -count) keeps, per test, its last measurement.
 func FromTestJSON(r io.Reader) (*Timings, testjson.Stats, error) {
 	t := NewTimings()
-	type run struct{ tests map[string]float64 }
+	type run struct {
+		tests  map[string]float64
+		cached bool
+	}
 	open := map[string]*run{}
 	st, err := testjson.Read(r, func(e testjson.Event) error {
-		if e.Package == "" || !e.Done() {
+		if e.Package == "" {
 			return nil
 		}
 		cur := open[e.Package]
 		if cur == nil {
 			cur = &run{tests: map[string]float64{}}
 			open[e.Package] = cur
+		}
+		if e.Action == "output" && e.Test == "" && strings.Contains(e.Output, "\t(cached)") {
+			cur.cached = true
+		}
+		if !e.Done() {
+			return nil
 		}
 		if e.Test != "" {
 			if e.TopLevel() {
@@ -128,8 +138,10 @@ func FromTestJSON(r io.Reader) (*Timings, testjson.Stats, error) {
 			return nil
 		}
 		delete(open, e.Package)
-		if e.FailedBuild != "" {
-			return nil // nothing ran: no time to learn from
+		if e.FailedBuild != "" || cur.cached {
+			// Nothing ran: a build failure has no times, and a cached result replays an
+			// earlier run's test times with a package time of 0 and today's date.
+			return nil
 		}
 		elapsed := max(e.Elapsed, 0)
 		var sum float64

@@ -45,6 +45,22 @@ func TestTimingsFromParallelTests(t *testing.T) {
 	}
 }
 
+// A cached result replays old test times under today's date with a package time of 0:
+// learning from it would date old times as new and scale every test to nothing.
+func TestCachedResultsTeachNothing(t *testing.T) {
+	cached := `{"Time":"2026-12-03T10:00:00Z","Action":"pass","Package":"m/p","Test":"TestA","Elapsed":3}
+{"Time":"2026-12-03T10:00:00Z","Action":"output","Package":"m/p","Output":"ok  \tm/p\t(cached)\n"}
+{"Time":"2026-12-03T10:00:00Z","Action":"pass","Package":"m/p","Elapsed":0}
+`
+	tm, err := shard.ReadTimings(strings.NewReader(laterRun + cached))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := tm.Packages["m/p"]; p == nil || !near(p.Tests["TestA"], 4) || !near(p.Overhead, 0.5) {
+		t.Errorf("m/p %+v, want the real run's TestA 4 s and overhead 0.5 s", p)
+	}
+}
+
 func TestNewestTimingWins(t *testing.T) {
 	older, err := shard.ReadTimings(strings.NewReader(parallelRun))
 	if err != nil {

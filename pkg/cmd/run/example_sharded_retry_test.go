@@ -79,6 +79,9 @@ func TestBroken(t *testing.T) {
 		"sharded-ci/report/report | FAIL example.com/retry/broken TestBroken",
 		"sharded-ci/report/report |     broken_test.go:6: always wrong",
 		"sharded-ci/report/report | FLAKY example.com/retry/flaky TestFlaky: failed, then passed on retry",
+		// rigger run's own summary after the task table, as the check run would show it
+		"\nsharded-ci: go tests of 3 shard(s), from workspace source:\ntests: 3 run, 2 passed, 1 failed, 0 skipped, 1 flaky\n" +
+			"FAIL example.com/retry/broken TestBroken (0.00s)\n    broken_test.go:6: always wrong\n",
 	} {
 		if !strings.Contains(res.out, want) {
 			t.Errorf("output lacks %q\n%s", want, res)

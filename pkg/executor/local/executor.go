@@ -316,6 +316,12 @@ func (e *Executor) LogPath(r *run.Run, task, step string) string {
 	return e.store.logPath(r.Name, task, step)
 }
 
+// WorkspaceDir is where a run's workspace ws was, for a volumeClaimTemplate or emptyDir
+// binding: what the run left there (test reports) can be read after it ended.
+func (e *Executor) WorkspaceDir(r *run.Run, ws string) string {
+	return filepath.Join(e.store.runDir(r.Name), "workspace", ws)
+}
+
 // LogTail returns the last lines of a step's log.
 func (e *Executor) LogTail(ctx context.Context, r *run.Run, task, step string, lines int) (string, error) {
 	if r == nil {

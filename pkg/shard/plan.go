@@ -94,6 +94,10 @@ func New(pkgs []Package, t *Timings, n int, opt Options) (*Plan, error) {
 	pkgs = slices.Clone(pkgs)
 	slices.SortFunc(pkgs, func(a, b Package) int { return cmp.Compare(a.ImportPath, b.ImportPath) })
 	pkgs = slices.CompactFunc(pkgs, func(a, b Package) bool { return a.ImportPath == b.ImportPath })
+	for i := range pkgs {
+		// A name twice would be planned twice: each test must run exactly once.
+		pkgs[i].Tests = slices.Compact(slices.Sorted(slices.Values(pkgs[i].Tests)))
+	}
 
 	costs := make([]cost, len(pkgs))
 	var total float64

@@ -237,6 +237,20 @@ func TestSameInputsSamePlan(t *testing.T) {
 	}
 }
 
+func TestDuplicateTestNamesRunOnce(t *testing.T) {
+	// As an injected list might give them: unsorted, one name twice.
+	pkgs := []shard.Package{{ImportPath: "m/a", Tests: []string{"TestB", "TestA", "TestB", "TestC"}}, {ImportPath: "m/b", Tests: []string{"TestZ"}}}
+	plan, err := shard.New(pkgs, nil, 3, shard.Options{TestSeconds: 1, OverheadSeconds: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	covered(t, []shard.Package{{ImportPath: "m/a", Tests: []string{"TestA", "TestB", "TestC"}}, pkgs[1]}, plan)
+	// m/a: 3 tests and its start-up, m/b: 1 and its start-up. TestB counted twice would be 7.
+	if plan.TotalSeconds != 6 {
+		t.Errorf("total %v s, want 6: each test once", plan.TotalSeconds)
+	}
+}
+
 func TestRunPatternIsAnchored(t *testing.T) {
 	re := regexp.MustCompile(shard.RunPattern([]string{"TestB", "TestA"}))
 	for name, want := range map[string]bool{"TestA": true, "TestB": true, "TestAB": false, "XTestA": false} {

@@ -2,6 +2,7 @@ package trigger_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -458,5 +459,67 @@ func TestGitAuthTokenPerRunScoped(t *testing.T) {
 	}
 	if scoped != 2 {
 		t.Errorf("%d scoped token requests, want one per run: %q", scoped, routes(calls))
+	}
+}
+
+// Who may do what: each kind of person against each event and command.
+func TestPolicyTable(t *testing.T) {
+	files := standardFiles()
+	files["OWNERS"] = "reviewers:\n- reviewer\n"
+	f := newFixtureWith(t, configured(), files, trigger.Options{Bots: []string{"ci-bot[bot]"}})
+	f.gh.SetOrgMember("acme", "member")
+	for login, perm := range map[string]string{"writer": "write", "reader": "read"} {
+		if err := f.gh.SetPermission(repoName, login, perm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	memberPR := f.openPR() // octocat's, a member's
+	out, err := f.handle(f.pullRequest(memberPR.Number, "opened"))
+	if err != nil || len(out.Submitted) != 1 {
+		t.Fatalf("member's PR: %+v, %v", out, err)
+	}
+	checkRun := out.Submitted[0].CheckRunID
+	people := []struct {
+		login   string
+		trusted bool
+	}{
+		{"acme", true}, {"member", true}, {"writer", true}, {"reviewer", true}, {"ci-bot[bot]", true},
+		{"reader", false}, {"outsider", false},
+	}
+	for i, p := range people {
+		t.Run(p.login, func(t *testing.T) {
+			// Their own pull request runs, or waits.
+			branch := fmt.Sprintf("b%d", i)
+			if err := f.repo.CreateBranch(branch, "main"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.repo.Commit(branch, "change", map[string]string{branch: "x"}); err != nil {
+				t.Fatal(err)
+			}
+			pr, err := f.repo.OpenPullRequest(fakegithub.PullRequestSpec{Head: branch, Author: p.login})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := f.handle(f.pullRequest(pr.Number, "opened"))
+			if err != nil || (len(out.Submitted) == 1) != p.trusted || (out.Waiting != "") == p.trusted {
+				t.Errorf("their PR: %+v, %v; trusted %v", out, err, p.trusted)
+			}
+			// Commands on a member's pull request: trusted ones act, others are refused as such.
+			for _, cmd := range []string{"/test", "/retest", "/cancel", "/ok-to-test " + memberPR.HeadSHA, "/help"} {
+				out, err := f.handle(f.comment(memberPR.Number, p.login, cmd))
+				if err != nil {
+					t.Fatalf("%s: %v", cmd, err)
+				}
+				refusedAsOutsider := len(out.Refused) == 1 && strings.Contains(out.Refused[0], "for members")
+				if want := !p.trusted && cmd != "/help"; refusedAsOutsider != want {
+					t.Errorf("%s by %s: %+v; want refused as not trusted: %v", cmd, p.login, out, want)
+				}
+			}
+			// The Re-run button.
+			out, err = f.handle(f.receive(f.gh.SendCheckRunRerequest(context.Background(), f.hook, secret, repoName, checkRun, p.login)))
+			if err != nil || (len(out.Submitted) == 1) != p.trusted {
+				t.Errorf("re-run by %s: %+v, %v; trusted %v", p.login, out, err, p.trusted)
+			}
+		})
 	}
 }

@@ -266,7 +266,12 @@ func (t *Trigger) okToTest(ctx context.Context, ev *event.Event, repo Repository
 			return fmt.Sprintf("Rigger cannot tell which commit you read: it has no record of when %s became the head. Say `/%s %s` if that is the one.",
 				short(head), t.usage(chatops.OkToTest), head), nil
 		}
-		since := checks[len(checks)-1].CreatedAt
+		since := checks[0].CreatedAt
+		for _, c := range checks {
+			if c.CreatedAt.Before(since) {
+				since = c.CreatedAt // the first waiting check run: when this commit became the head
+			}
+		}
 		if ev.Comment.CreatedAt.Before(since.Add(max(t.opts.BindWindow, 0))) {
 			return fmt.Sprintf("the head moved to %s at %s, too close to your comment (%s) to tell which commit you read. Say `/%s <sha>` with the commit you reviewed.",
 				short(head), since.UTC().Format(time.RFC3339), ev.Comment.CreatedAt.UTC().Format(time.RFC3339), t.usage(chatops.OkToTest)), nil
@@ -320,7 +325,10 @@ func (t *Trigger) reply(ctx context.Context, ev *event.Event, out *Outcome, help
 		parts = append(parts, "- "+strings.Join(out.Refused, "\n- "))
 	}
 	if len(parts) > 0 {
-		_, err := t.gh.CreateComment(ctx, ev.Repo.Owner, ev.Repo.Name, ev.IssueNumber, strings.Join(parts, "\n\n"))
+		// A reply repeats words of the comment (an unknown name); none of them may pass for
+		// one of Rigger's records, which are HTML comments in Rigger's own replies.
+		body := strings.ReplaceAll(strings.Join(parts, "\n\n"), "<!--", "&lt;!--")
+		_, err := t.gh.CreateComment(ctx, ev.Repo.Owner, ev.Repo.Name, ev.IssueNumber, body)
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -28,6 +28,9 @@ type Request struct {
 	// ({{ git_auth_secret }}), with the token the executor stores there for this run only.
 	GitAuthSecret string
 	GitToken      string
+	// Policy is the run's share of its repository: with a concurrency limit the run is
+	// created waiting and started by the executor's queue.
+	Policy Policy
 }
 
 // Selector picks runs, e.g. every run of one pull request for cancellation.
@@ -36,12 +39,19 @@ type Selector struct {
 	PullRequest int    // 0: any
 	SHA         string // "": any
 	Definition  string // "": any
+	// Ref, when set, picks the runs of one pushed branch (run.Run.Ref).
+	Ref string
+	// Except names a run never to pick: the new run that supersedes the others.
+	Except string
+	// Why, when set, is what a cancelled run's check run says, e.g. "superseded by <sha>".
+	Why string
 }
 
 // Matches tells whether r is one of the runs sel picks.
 func (sel Selector) Matches(r *run.Run) bool {
 	return r.Repo == sel.Repo && (sel.PullRequest == 0 || r.PullRequest == sel.PullRequest) &&
-		(sel.SHA == "" || r.SHA == sel.SHA) && (sel.Definition == "" || r.Definition == sel.Definition)
+		(sel.SHA == "" || r.SHA == sel.SHA) && (sel.Definition == "" || r.Definition == sel.Definition) &&
+		(sel.Ref == "" || r.Ref == sel.Ref) && (sel.Except == "" || r.Name != sel.Except)
 }
 
 // Executor runs PipelineRuns and tells what becomes of them.

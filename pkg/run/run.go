@@ -56,7 +56,38 @@ type Run struct {
 	FailedTask string
 	FailedStep string
 	LogTail    string
+
+	// Ref is the pushed branch of a push's run (cancel-in-progress finds a branch's older
+	// runs by it); "" for pull requests, whose number says the same.
+	Ref string
+	// QueuedAt orders the runs waiting for a slot of their repository's concurrency limit,
+	// oldest first (then by Name). It is written when the run is created, with more
+	// precision than a Kubernetes creation timestamp's second, and read back from the run,
+	// so every executor and every restart derives the same order.
+	QueuedAt time.Time
+	// Ahead is how many waiting runs are before this one while it waits (Reason
+	// ReasonWaiting), capped at MaxAheadShown; -1 or 0 otherwise. See pkg/executor's queue.
+	Ahead int
+	// CancelWhy says why the run was cancelled when something other than a person did it,
+	// e.g. "superseded by <sha>" (cancel-in-progress); its check run ends saying so.
+	CancelWhy string
+	// MaxKeepRuns is how many finished runs of this definition the repository keeps once
+	// this one is finished (0: all).
+	MaxKeepRuns int
 }
+
+// ReasonWaiting is the reason of a run that waits for a slot of its repository's
+// concurrency limit. It is Tekton's own reason for a PipelineRun created with
+// spec.status PipelineRunPending, which is how such a run waits on a cluster.
+const ReasonWaiting = "PipelineRunPending"
+
+// MaxAheadShown caps the queue position a waiting run's check run shows: past it the
+// check run says "10 or more ahead", so a start updates at most this many check runs
+// however long the queue is.
+const MaxAheadShown = 10
+
+// Waiting tells whether the run waits for a slot.
+func (r *Run) Waiting() bool { return r.State == Queued && r.Reason == ReasonWaiting }
 
 // Task is one task of a run (a TaskRun in Tekton).
 type Task struct {

@@ -42,6 +42,9 @@ type Config struct {
 	OnEvent func(Event)
 	// StreamLogs adds a LogLine event for each line a step writes.
 	StreamLogs bool
+	// Policies gives repositories' current concurrency limits; without it a repository's
+	// limit is the one its newest waiting run was submitted under.
+	Policies executor.Policies
 }
 
 // Executor runs PipelineRuns on this machine. It implements executor.Executor.
@@ -59,6 +62,9 @@ type Executor struct {
 	watchers map[*watcher]struct{}
 	pending  map[string]run.Run // snapshots not yet in the store
 	closed   bool
+
+	// queueMu serializes reconciles of the queues, so two cannot start the same slot.
+	queueMu sync.Mutex
 
 	flushMu   sync.Mutex
 	flushKick chan struct{}
@@ -115,6 +121,9 @@ func New(cfg Config) (*Executor, error) {
 		flushKick: make(chan struct{}, 1), flushDone: make(chan struct{}),
 	}
 	go e.flushLoop()
+	// Runs that waited when the last process stopped wait still, in the same order; those
+	// with a free slot start now.
+	e.Reconcile()
 	return e, nil
 }
 
@@ -148,12 +157,20 @@ func (e *Executor) Submit(ctx context.Context, req *executor.Request) (*run.Run,
 	r := req.Run
 	r.Name, r.Namespace = name, pr.Namespace
 	r.State, r.CreationTime, r.Tasks = run.Queued, time.Now(), nil
+	r.QueuedAt, r.MaxKeepRuns = r.CreationTime, req.Policy.MaxKeepRuns
+	var wait *waitingRecord
+	if req.Policy.ConcurrencyLimit > 0 {
+		// With a limit every run waits first and the queue starts it: one path, in one
+		// order, whether a slot is free or not.
+		r.Reason = run.ReasonWaiting
+		wait = &waitingRecord{PipelineRun: pr, Limit: req.Policy.ConcurrencyLimit}
+	}
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
 		return nil, errors.New("submit: executor is closed")
 	}
-	existing, created, err := e.store.create(&r)
+	existing, created, err := e.store.create(&r, wait)
 	if err != nil || !created {
 		e.mu.Unlock()
 		if err != nil {
@@ -161,10 +178,32 @@ func (e *Executor) Submit(ctx context.Context, req *executor.Request) (*run.Run,
 		}
 		return e.get(existing)
 	}
+	if wait != nil {
+		e.mu.Unlock()
+		e.publish(r)
+		e.reconcile(r.Repo)
+		return e.get(name)
+	}
+	snap := e.startLocked(&r, p)
+	return &snap, nil
+}
+
+// start runs r now.
+func (e *Executor) start(r *run.Run, p *plan) {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return
+	}
+	e.startLocked(r, p)
+}
+
+// startLocked runs r; the caller holds e.mu, which it releases.
+func (e *Executor) startLocked(r *run.Run, p *plan) run.Run {
 	runCtx, cancel := context.WithCancel(context.Background())
 	a := &activeRun{cancel: cancel, done: make(chan struct{})}
-	a.rec = newRecorder(&r, e.publish, e.emit)
-	e.active[name] = a
+	a.rec = newRecorder(r, e.publish, e.emit)
+	e.active[r.Name] = a
 	e.wg.Add(1)
 	e.mu.Unlock()
 
@@ -173,8 +212,7 @@ func (e *Executor) Submit(ctx context.Context, req *executor.Request) (*run.Run,
 		x = nil
 	}
 	go e.execute(runCtx, x, a, err)
-	snap := a.rec.snapshot()
-	return &snap, nil
+	return a.rec.snapshot()
 }
 
 func (e *Executor) newExecution(p *plan, a *activeRun) (*execution, error) {
@@ -230,6 +268,10 @@ func (e *Executor) execute(ctx context.Context, x *execution, a *activeRun, setu
 	e.mu.Lock()
 	delete(e.active, final.Name)
 	e.mu.Unlock()
+	// The slot is free: the next waiting run of the repository starts, and finished runs
+	// beyond max-keep-runs go. Before done closes, so that whoever waits for this run sees
+	// the queue moved.
+	e.reconcile(final.Repo)
 	close(a.done)
 }
 
@@ -238,6 +280,12 @@ func (e *Executor) Cancel(ctx context.Context, sel executor.Selector) (int, erro
 	if sel.Repo == "" {
 		return 0, errors.New("cancel: the selector needs a repository")
 	}
+	// Waiting runs first: cancelling a running one frees a slot, which must not go to a
+	// waiting run that is being cancelled too.
+	waiting, moved, err := e.cancelWaiting(sel)
+	for repo := range moved {
+		e.reconcile(repo) // the runs behind moved up
+	}
 	var picked []*activeRun
 	for _, a := range e.activeRuns() {
 		if r := a.rec.snapshot(); sel.Matches(&r) {
@@ -245,10 +293,13 @@ func (e *Executor) Cancel(ctx context.Context, sel executor.Selector) (int, erro
 		}
 	}
 	for _, a := range picked {
+		if sel.Why != "" {
+			a.rec.change(func(r *run.Run) { r.CancelWhy = sel.Why })
+		}
 		a.cancelled.Store(true)
 		a.cancel()
 	}
-	return len(picked), nil
+	return waiting + len(picked), err
 }
 
 // List returns the selected runs of the store (every one the executor ran or runs).
@@ -281,8 +332,20 @@ func (e *Executor) activeRuns() []*activeRun {
 	return out
 }
 
-// Wait blocks until the named run is finished, and returns it.
+// Wait blocks until the named run is finished, and returns it. A waiting run is waited for
+// through its start.
 func (e *Executor) Wait(ctx context.Context, name string) (*run.Run, error) {
+	for {
+		r, err := e.get(name)
+		if err != nil || r == nil || !r.Waiting() {
+			break
+		}
+		select {
+		case <-time.After(20 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	e.mu.Lock()
 	a := e.active[name]
 	e.mu.Unlock()

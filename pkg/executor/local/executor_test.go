@@ -353,7 +353,7 @@ func TestRestartMarksRunningRunsInterrupted(t *testing.T) {
 		Tasks: []run.Task{{Name: "build", State: run.Running, Steps: []run.Step{{Name: "compile", State: run.Running}}}}}
 	finished := &run.Run{Identity: run.Identity{Repo: "octo/hello", SHA: "2"}, Name: "finished", State: run.Succeeded}
 	for _, r := range []*run.Run{running, finished} {
-		if _, _, err := st.create(r); err != nil {
+		if _, _, err := st.create(r, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

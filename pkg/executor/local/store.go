@@ -42,7 +42,7 @@ func openStore(dir string) (*store, error) {
 	}
 	s := &store{dir: dir, db: db}
 	if err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{runsBucket, identitiesBucket} {
+		for _, b := range [][]byte{runsBucket, identitiesBucket, waitingBucket} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -70,6 +70,9 @@ func markInterrupted(tx *bolt.Tx, now time.Time) error {
 		}
 		if r.State.Done() {
 			return nil
+		}
+		if r.Waiting() && tx.Bucket(waitingBucket).Get(k) != nil {
+			return nil // it never started: it waits on, and the queue starts it
 		}
 		r.State, r.Reason = run.Failed, ReasonInterrupted
 		r.Message = "Rigger stopped while the run was in progress"
@@ -112,7 +115,7 @@ func identityKey(id run.Identity) []byte {
 
 // create stores a new run and its identity; it returns the existing run's name and false
 // when the identity is already taken.
-func (s *store) create(r *run.Run) (existing string, created bool, err error) {
+func (s *store) create(r *run.Run, wait *waitingRecord) (existing string, created bool, err error) {
 	data, err := json.Marshal(r)
 	if err != nil {
 		return "", false, err
@@ -127,6 +130,11 @@ func (s *store) create(r *run.Run) (existing string, created bool, err error) {
 		created = true
 		if err := ids.Put(key, []byte(r.Name)); err != nil {
 			return err
+		}
+		if wait != nil {
+			if err := s.putWaiting(tx, r.Name, wait); err != nil {
+				return err
+			}
 		}
 		return tx.Bucket(runsBucket).Put([]byte(r.Name), data)
 	})

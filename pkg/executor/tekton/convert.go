@@ -32,6 +32,11 @@ func RunFromPipelineRun(pr *pipelinev1.PipelineRun, taskRuns []*pipelinev1.TaskR
 	r.Attempt, _ = strconv.Atoi(a[AnnotationAttempt])
 	r.PullRequest, _ = strconv.Atoi(pr.Labels[LabelPullRequest])
 	r.CheckRunID, _ = strconv.ParseInt(a[AnnotationCheckRunID], 10, 64)
+	r.Ref, r.CancelWhy = a[AnnotationRef], a[AnnotationCancelWhy]
+	r.MaxKeepRuns, _ = strconv.Atoi(a[AnnotationKeepRuns])
+	if at, err := time.Parse(time.RFC3339Nano, a[AnnotationQueuedAt]); err == nil {
+		r.QueuedAt = at
+	}
 	if pr.Status.StartTime != nil {
 		r.StartTime = pr.Status.StartTime.Time
 	}
@@ -79,7 +84,15 @@ func pipelineRunState(pr *pipelinev1.PipelineRun, cond *apis.Condition) (run.Sta
 		}
 		return run.Failed, cond.Reason, cond.Message
 	}
-	if cond.Reason == pipelinev1.PipelineRunReasonPending.String() || pr.Status.StartTime == nil {
+	if pr.Spec.Status == pipelinev1.PipelineRunSpecStatusPending {
+		return run.Queued, pipelinev1.PipelineRunReasonPending.String(), cond.Message
+	}
+	if cond.Reason == pipelinev1.PipelineRunReasonPending.String() {
+		// Started (spec.status cleared) but Tekton has not seen it yet: it holds a slot
+		// already, so it must not read as waiting, or the queue would start another.
+		return run.Queued, "", ""
+	}
+	if pr.Status.StartTime == nil {
 		return run.Queued, cond.Reason, cond.Message
 	}
 	return run.Running, cond.Reason, cond.Message

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -34,6 +35,22 @@ type Executor struct {
 	// lister reads Watch's informer cache once it has synced; until then, and without a
 	// Watch, Get asks the apiserver.
 	lister atomic.Pointer[listers.PipelineRunLister]
+
+	// policies gives repositories' current concurrency limits (SetPolicies).
+	policies atomic.Pointer[executor.Policies]
+	// queue is the running Watch's queue reconciler, nil without a Watch.
+	queue atomic.Pointer[queue]
+	// Now is the clock runs are queued by; tests and benchmarks may replace it.
+	now func() time.Time
+}
+
+// SetPolicies makes the queue ask p for a repository's concurrency limit each time it
+// reconciles it, so a limit changed while runs wait takes effect at the next reconcile.
+func (e *Executor) SetPolicies(p executor.Policies) {
+	e.policies.Store(&p)
+	if q := e.queue.Load(); q != nil {
+		q.all()
+	}
 }
 
 var _ executor.Executor = (*Executor)(nil)
@@ -41,7 +58,7 @@ var _ executor.Executor = (*Executor)(nil)
 // New returns an executor using the given clients.
 func New(kube kubernetes.Interface, tekton tektonclient.Interface, log *zap.Logger) *Executor {
 	return &Executor{
-		kube: kube, tekton: tekton, log: log,
+		kube: kube, tekton: tekton, log: log, now: time.Now,
 		// A cluster outage is retried for about a minute before the caller hears of it.
 		backoff: wait.Backoff{Duration: 200 * time.Millisecond, Factor: 2, Jitter: 0.2, Steps: 9, Cap: 15 * time.Second},
 	}
@@ -54,6 +71,7 @@ func (e *Executor) Submit(ctx context.Context, req *executor.Request) (*run.Run,
 		return nil, errors.New("tekton executor: request has no PipelineRun")
 	}
 	r := req.Run
+	r.MaxKeepRuns = req.Policy.MaxKeepRuns
 	pr := req.PipelineRun.DeepCopy()
 	pr.APIVersion, pr.Kind = "tekton.dev/v1", "PipelineRun"
 	pr.Name, pr.GenerateName, pr.Namespace = r.Identity.Name(), "", req.Namespace
@@ -61,6 +79,14 @@ func (e *Executor) Submit(ctx context.Context, req *executor.Request) (*run.Run,
 	withoutBookkeeping(pr.Labels, pr.Annotations)
 	pr.Labels = merge(pr.Labels, labelsFor(&r))
 	pr.Annotations = merge(pr.Annotations, annotationsFor(&r))
+	if limit := req.Policy.ConcurrencyLimit; limit > 0 {
+		// The run waits in the cluster, not in this process: created pending, it is started
+		// by whichever Rigger's queue reconciles the repository (queue.go), in the order
+		// AnnotationQueuedAt and its name give. With a slot free that is a moment later.
+		pr.Spec.Status = pipelinev1.PipelineRunSpecStatusPending
+		pr.Annotations[AnnotationQueuedAt] = e.now().UTC().Format(time.RFC3339Nano)
+		pr.Annotations[AnnotationConcurrencyLimit] = strconv.Itoa(limit)
+	}
 
 	if req.GitAuthSecret != "" {
 		if err := e.ensureGitSecret(ctx, req); err != nil {
@@ -120,18 +146,39 @@ func (e *Executor) Cancel(ctx context.Context, sel executor.Selector) (int, erro
 	if sel.Repo == "" {
 		return 0, errors.New("tekton executor: cancel needs a repository")
 	}
-	list, err := e.tekton.TektonV1().PipelineRuns(metav1.NamespaceAll).List(ctx, metav1.ListOptions{
-		LabelSelector: selectorFor(sel.Repo, sel.PullRequest, sel.SHA, sel.Definition),
-	})
-	if err != nil {
-		return 0, fmt.Errorf("listing PipelineRuns to cancel: %w", err)
+	selector := selectorFor(sel.Repo, sel.PullRequest, sel.SHA, sel.Definition)
+	if sel.Ref != "" {
+		selector += "," + LabelRef + "=" + LabelValue(sel.Ref)
+	}
+	var prs []*pipelinev1.PipelineRun
+	if l := e.lister.Load(); l != nil {
+		// cancel-in-progress asks on every run submitted: from the watch's cache that costs
+		// no request, and a run the cache has not seen yet is at most a moment old.
+		parsed, err := labels.Parse(selector)
+		if err != nil {
+			return 0, err
+		}
+		if prs, err = (*l).List(parsed); err != nil {
+			return 0, err
+		}
+	} else {
+		list, err := e.tekton.TektonV1().PipelineRuns(metav1.NamespaceAll).List(ctx, metav1.ListOptions{LabelSelector: selector})
+		if err != nil {
+			return 0, fmt.Errorf("listing PipelineRuns to cancel: %w", err)
+		}
+		for i := range list.Items {
+			prs = append(prs, &list.Items[i])
+		}
 	}
 	patch := []byte(`{"spec":{"status":"` + string(pipelinev1.PipelineRunSpecStatusCancelled) + `"}}`)
+	if sel.Why != "" {
+		patch = []byte(fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}},"spec":{"status":%q}}`,
+			AnnotationCancelWhy, sel.Why, pipelinev1.PipelineRunSpecStatusCancelled))
+	}
 	n := 0
 	var errs []error
-	for i := range list.Items {
-		pr := &list.Items[i]
-		if pr.IsDone() || pr.IsCancelled() {
+	for _, pr := range prs {
+		if r := RunFromPipelineRun(pr, nil); pr.IsDone() || pr.IsCancelled() || !sel.Matches(&r) {
 			continue
 		}
 		err := e.retry(ctx, func(ctx context.Context) error {

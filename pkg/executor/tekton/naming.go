@@ -18,6 +18,8 @@ const (
 	LabelEvent       = "rigger.dev/event"
 	LabelPullRequest = "rigger.dev/pull-request"
 	LabelPipeline    = "rigger.dev/pipeline"
+	// LabelRef is a push run's branch (run.Run.Ref): cancel-in-progress selects by it.
+	LabelRef = "rigger.dev/ref"
 
 	AnnotationRepo       = "rigger.dev/repo" // owner/name, unabridged
 	AnnotationRepoURL    = "rigger.dev/repo-url"
@@ -28,6 +30,22 @@ const (
 	AnnotationAttempt    = "rigger.dev/attempt"
 	AnnotationDefinition = "rigger.dev/definition" // the definition's name, unabridged
 	AnnotationSHA        = "rigger.dev/full-sha"
+	AnnotationRef        = "rigger.dev/full-ref"
+
+	// AnnotationQueuedAt marks a run Rigger created waiting (spec.status
+	// PipelineRunPending) behind its repository's concurrency limit, with the time it was
+	// queued (RFC 3339, nanoseconds): the queue's order, with the name to break ties. Only
+	// runs carrying it are started by the queue; a definition's own pending run is not.
+	AnnotationQueuedAt = "rigger.dev/queued-at"
+	// AnnotationConcurrencyLimit is the limit the run was submitted under, the queue's limit
+	// when no configuration says what it is now.
+	AnnotationConcurrencyLimit = "rigger.dev/concurrency-limit"
+	// AnnotationKeepRuns is the resolved max-keep-runs of the run's definition (the
+	// definition's annotation, else the repository's default). Not "max-keep-runs": that is
+	// the definition's own key, which a definition may write.
+	AnnotationKeepRuns = "rigger.dev/keep-finished-runs"
+	// AnnotationCancelWhy says why Rigger cancelled the run, e.g. "superseded by <sha>".
+	AnnotationCancelWhy = "rigger.dev/cancelled-because"
 )
 
 // bookkeeping are the annotations Rigger keeps its own state in. A definition must not
@@ -36,7 +54,8 @@ const (
 var bookkeeping = map[string]bool{
 	AnnotationRepo: true, AnnotationRepoURL: true, AnnotationDelivery: true, AnnotationCheckRunID: true,
 	AnnotationSender: true, AnnotationTrigger: true, AnnotationAttempt: true, AnnotationDefinition: true,
-	AnnotationSHA: true,
+	AnnotationSHA: true, AnnotationRef: true, AnnotationQueuedAt: true, AnnotationConcurrencyLimit: true,
+	AnnotationKeepRuns: true, AnnotationCancelWhy: true,
 }
 
 // withoutBookkeeping drops from a definition's labels every rigger.dev/ label (Rigger selects
@@ -95,6 +114,9 @@ func labelsFor(r *run.Run) map[string]string {
 	if r.PullRequest > 0 {
 		l[LabelPullRequest] = strconv.Itoa(r.PullRequest)
 	}
+	if r.Ref != "" {
+		l[LabelRef] = LabelValue(r.Ref)
+	}
 	return l
 }
 
@@ -111,6 +133,12 @@ func annotationsFor(r *run.Run) map[string]string {
 	}
 	if r.CheckRunID != 0 {
 		a[AnnotationCheckRunID] = strconv.FormatInt(r.CheckRunID, 10)
+	}
+	if r.Ref != "" {
+		a[AnnotationRef] = r.Ref
+	}
+	if r.MaxKeepRuns > 0 {
+		a[AnnotationKeepRuns] = strconv.Itoa(r.MaxKeepRuns)
 	}
 	return a
 }

@@ -31,11 +31,23 @@ func (e *Executor) Watch(ctx context.Context, fn func(run.Run)) error {
 	trs := factory.Tekton().V1().TaskRuns()
 	q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]())
 	defer q.ShutDown()
+	// The repositories' queues are reconciled from their own work queue: a burst of changes
+	// to one repository's runs coalesces into one reconcile, not one per change.
+	if err := prs.Informer().AddIndexers(cache.Indexers{byRepository: repositoryKey}); err != nil {
+		return err
+	}
+	rq := &queue{e: e, indexer: prs.Informer().GetIndexer(), ahead: map[string]int{},
+		q:     workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
+		touch: func(key string) { q.Add(key) }}
+	defer rq.q.ShutDown()
 
 	enqueuePR := func(obj any) {
 		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
 			q.Add(key)
 		}
+		// Any change to a run may free or take a slot, or move a run up: a finish, a
+		// cancel, a run deleted by hand while it waited, a new waiting run.
+		rq.add(obj)
 	}
 	enqueueOwner := func(obj any) {
 		if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
@@ -69,6 +81,14 @@ func (e *Executor) Watch(ctx context.Context, fn func(run.Run)) error {
 	lister := prs.Lister()
 	e.lister.Store(&lister)
 	defer e.lister.Store(nil)
+	e.queue.Store(rq)
+	defer e.queue.Store(nil)
+	// At start every queue is reconciled: runs left waiting while no Rigger watched start
+	// now, in the order the cluster holds.
+	rq.all()
+	queueDone := make(chan struct{})
+	go func() { defer close(queueDone); rq.run(ctx) }()
+	defer func() { rq.q.ShutDown(); <-queueDone }()
 
 	var (
 		mu   sync.Mutex
@@ -81,6 +101,7 @@ func (e *Executor) Watch(ctx context.Context, fn func(run.Run)) error {
 			mu.Lock()
 			delete(seen, key)
 			mu.Unlock()
+			rq.forget(key)
 			return
 		}
 		if err != nil {
@@ -95,6 +116,13 @@ func (e *Executor) Watch(ctx context.Context, fn func(run.Run)) error {
 			}
 		}
 		r := RunFromPipelineRun(pr, taskRuns)
+		if r.Waiting() {
+			if r.Ahead = rq.aheadOf(key); r.Ahead < 0 {
+				// Its place is not known until its repository's queue is reconciled, which
+				// reports it then: one check run update instead of two.
+				return
+			}
+		}
 		fp := fingerprint(&r)
 		mu.Lock()
 		same := seen[key] == fp
@@ -148,7 +176,7 @@ func pipelineRunKey(obj any) ([]string, error) {
 // fingerprint is what a user would see of a run: deliveries that do not change it are dropped.
 func fingerprint(r *run.Run) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s|%s|%d|%t", r.State, r.Reason, r.CheckRunID, r.CompletionTime.IsZero())
+	fmt.Fprintf(&b, "%s|%s|%d|%t|%d|%s", r.State, r.Reason, r.CheckRunID, r.CompletionTime.IsZero(), r.Ahead, r.CancelWhy)
 	for _, t := range r.Tasks {
 		fmt.Fprintf(&b, "|%s=%s", t.Name, t.State)
 		for _, s := range t.Steps {

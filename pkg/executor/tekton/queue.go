@@ -1,0 +1,254 @@
+package tekton
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/rigger-ci/rigger/pkg/executor"
+	"github.com/rigger-ci/rigger/pkg/run"
+	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	"go.uber.org/zap"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+)
+
+// queueResync is how often every repository's queue is reconciled whether or not a run of
+// it changed: the level-triggered net under a missed event (a watch gap, the apiserver away
+// for a while, a limit changed in the configuration).
+const queueResync = 30 * time.Second
+
+// byRepository indexes PipelineRuns by namespace and repository label, a repository's queue.
+const byRepository = "repository"
+
+func repositoryKey(obj any) ([]string, error) {
+	pr, ok := obj.(*pipelinev1.PipelineRun)
+	if !ok || pr.Labels[LabelRepository] == "" {
+		return nil, nil
+	}
+	return []string{pr.Namespace + "/" + pr.Labels[LabelRepository]}, nil
+}
+
+// queue keeps the concurrency limits of the repositories the watch sees. It holds no
+// state of its own that matters: each reconcile derives the queue from the informer's
+// cache, so a restarted Rigger, or a second one, derives the same queue.
+type queue struct {
+	e       *Executor
+	indexer cache.Indexer
+	q       workqueue.TypedRateLimitingInterface[string] // namespace/repository label
+	touch   func(key string)                             // re-report a run (its place changed)
+
+	mu    sync.Mutex
+	ahead map[string]int // run key -> runs ahead of it, as last reported
+
+	// Stats for benchmarks and tests: API calls the queue made.
+	starts, conflicts, deletes, calls int64
+}
+
+// QueueStats are the API calls a Watch's queue has made.
+type QueueStats struct{ Starts, Conflicts, Deletes, Calls int64 }
+
+// QueueStats returns the calls the running Watch's queue made, zero without a Watch.
+func (e *Executor) QueueStats() QueueStats {
+	q := e.queue.Load()
+	if q == nil {
+		return QueueStats{}
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return QueueStats{Starts: q.starts, Conflicts: q.conflicts, Deletes: q.deletes, Calls: q.calls}
+}
+
+func (q *queue) add(obj any) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	if keys, _ := repositoryKey(obj); len(keys) == 1 {
+		q.q.Add(keys[0])
+	}
+}
+
+// all queues every repository the cache knows.
+func (q *queue) all() {
+	for _, k := range q.indexer.ListIndexFuncValues(byRepository) {
+		q.q.Add(k)
+	}
+}
+
+// aheadOf is how many runs wait before the run key, -1 when it does not wait.
+func (q *queue) aheadOf(key string) int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if n, ok := q.ahead[key]; ok {
+		return n
+	}
+	return -1
+}
+
+func (q *queue) run(ctx context.Context) {
+	go func() {
+		t := time.NewTicker(queueResync)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				q.all()
+			}
+		}
+	}()
+	// One worker: reconciles of different repositories are cheap, and one at a time in
+	// this process leaves only other replicas to race with, which resourceVersion settles.
+	for {
+		key, quit := q.q.Get()
+		if quit {
+			return
+		}
+		func() {
+			defer q.q.Done(key)
+			defer func() {
+				if p := recover(); p != nil {
+					q.e.log.Error("queue reconcile panicked", zap.String("repository", key), zap.Any("panic", p))
+				}
+			}()
+			if err := q.reconcile(ctx, key); err != nil {
+				q.e.log.Debug("queue reconcile will be retried", zap.String("repository", key), zap.Error(err))
+				q.q.AddRateLimited(key)
+				return
+			}
+			q.q.Forget(key)
+		}()
+	}
+}
+
+// reconcile is the queue policy of one repository: count the runs holding a slot, start
+// the oldest waiting ones while fewer than the limit hold one, tell the waiting ones how
+// many are ahead, delete finished runs beyond max-keep-runs. Everything is read from the
+// informer's cache, so a start costs one request, the patch that starts it.
+func (q *queue) reconcile(ctx context.Context, key string) error {
+	objs, err := q.indexer.ByIndex(byRepository, key)
+	if err != nil {
+		return err
+	}
+	byName := make(map[string]*pipelinev1.PipelineRun, len(objs))
+	runs := make([]run.Run, 0, len(objs))
+	var repo string
+	newest := run.Run{}
+	limitOf := 0
+	for _, o := range objs {
+		pr, ok := o.(*pipelinev1.PipelineRun)
+		if !ok {
+			continue
+		}
+		r := RunFromPipelineRun(pr, nil)
+		if r.Waiting() && pr.Annotations[AnnotationQueuedAt] == "" {
+			continue // pending by its definition's wish, not Rigger's: not ours to start
+		}
+		byName[pr.Name] = pr
+		runs = append(runs, r)
+		repo = r.Repo
+		if r.Waiting() && (newest.Name == "" || executor.QueueOrder(newest, r) < 0) {
+			newest = r
+			limitOf, _ = strconv.Atoi(pr.Annotations[AnnotationConcurrencyLimit])
+		}
+	}
+	if len(runs) == 0 {
+		return nil
+	}
+	limit, ok := 0, false
+	if p := q.e.policies.Load(); p != nil && *p != nil {
+		limit, ok = (*p)(repo)
+	}
+	if !ok {
+		limit = limitOf
+	}
+	plan := executor.PlanQueue(runs, limit)
+	for _, r := range plan.Start {
+		if err := q.start(ctx, byName[r.Name]); err != nil {
+			// A conflict means the run changed since the cache saw it: another Rigger
+			// started or cancelled it, or a user did. Recount from a fresher cache rather
+			// than start the next in line on a count that may be stale.
+			return err
+		}
+	}
+	q.report(key, plan)
+	for _, r := range plan.Prune {
+		q.prune(ctx, byName[r.Name])
+	}
+	return nil
+}
+
+// start clears spec.status of a waiting run, on the condition that it is still the object
+// the cache showed (its resourceVersion): two Riggers that both saw a free slot plan the
+// same run for it, and only one of them moves it.
+func (q *queue) start(ctx context.Context, pr *pipelinev1.PipelineRun) error {
+	patch := []byte(fmt.Sprintf(`{"metadata":{"resourceVersion":%q},"spec":{"status":null}}`, pr.ResourceVersion))
+	_, err := q.e.tekton.TektonV1().PipelineRuns(pr.Namespace).Patch(ctx, pr.Name, types.MergePatchType, patch, metav1.PatchOptions{})
+	q.mu.Lock()
+	q.calls++
+	switch {
+	case err == nil:
+		q.starts++
+	case apierrors.IsConflict(err):
+		q.conflicts++
+	}
+	q.mu.Unlock()
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("starting %s/%s: %w", pr.Namespace, pr.Name, err)
+	}
+	return nil
+}
+
+// report re-reports the waiting runs whose place in the queue changed. Places past
+// run.MaxAheadShown all read the same, so a start re-reports at most that many check runs
+// however long the queue is.
+func (q *queue) report(repoKey string, plan executor.QueuePlan) {
+	var changed []string
+	q.mu.Lock()
+	for _, r := range plan.Start {
+		delete(q.ahead, r.Namespace+"/"+r.Name)
+	}
+	for _, r := range plan.Waiting {
+		k := r.Namespace + "/" + r.Name
+		if old, ok := q.ahead[k]; !ok || old != r.Ahead {
+			q.ahead[k] = r.Ahead
+			changed = append(changed, k)
+		}
+	}
+	q.mu.Unlock()
+	for _, k := range changed {
+		q.touch(k)
+	}
+}
+
+// forget drops what the queue remembers of a run that is gone.
+func (q *queue) forget(key string) {
+	q.mu.Lock()
+	delete(q.ahead, key)
+	q.mu.Unlock()
+}
+
+// prune deletes a finished run that max-keep-runs does not keep. Its git credentials
+// Secret is owned by it and goes with it; the Secret of a kept run is never touched.
+func (q *queue) prune(ctx context.Context, pr *pipelinev1.PipelineRun) {
+	uid := pr.UID
+	bg := metav1.DeletePropagationBackground
+	err := q.e.tekton.TektonV1().PipelineRuns(pr.Namespace).Delete(ctx, pr.Name, metav1.DeleteOptions{
+		Preconditions: &metav1.Preconditions{UID: &uid}, PropagationPolicy: &bg,
+	})
+	q.mu.Lock()
+	q.calls++
+	if err == nil {
+		q.deletes++
+	}
+	q.mu.Unlock()
+	if err != nil && !apierrors.IsNotFound(err) {
+		q.e.log.Warn("could not delete a run beyond max-keep-runs", zap.String("run", pr.Name), zap.Error(err))
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/rigger-ci/rigger/pkg/apis/rigger/v1alpha1"
+	"github.com/rigger-ci/rigger/pkg/executor"
 )
 
 // Executor names.
@@ -157,6 +158,12 @@ func (c *Config) Validate() error {
 			if org, slug, ok := strings.Cut(team, "/"); !ok || org == "" || slug == "" {
 				errs = append(errs, fmt.Errorf("repositories[%d].trust.trustedTeams: %q is not org/team", i, team))
 			}
+		}
+		if r.ConcurrencyLimit < 0 {
+			errs = append(errs, fmt.Errorf("repositories[%d].concurrencyLimit: %d is negative", i, r.ConcurrencyLimit))
+		}
+		if r.MaxKeepRuns < 0 || r.MaxKeepRuns > executor.MaxKeepRunsLimit {
+			errs = append(errs, fmt.Errorf("repositories[%d].maxKeepRuns: %d is not between 0 and %d", i, r.MaxKeepRuns, executor.MaxKeepRunsLimit))
 		}
 		key := strings.ToLower(strings.TrimSuffix(r.URL, "/"))
 		switch {

@@ -33,8 +33,12 @@ func title(r run.Run) string {
 	}
 	n := len(r.Tasks)
 	switch {
+	case r.Waiting():
+		return waitingTitle(r.Ahead)
 	case r.State == run.Queued:
 		return "Queued"
+	case r.State == run.Cancelled && r.CancelWhy != "":
+		return fmt.Sprintf("Cancelled (%s)", r.CancelWhy)
 	case r.State == run.Running:
 		if n == 0 {
 			return "Running"
@@ -191,3 +195,15 @@ func truncate(s string, n int) string {
 }
 
 func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+// waitingTitle is a waiting run's place in its repository's queue. Places from
+// run.MaxAheadShown on read alike, so the queue moving re-titles only the runs near its head.
+func waitingTitle(ahead int) string {
+	switch {
+	case ahead <= 0:
+		return "Waiting: next in line"
+	case ahead >= run.MaxAheadShown:
+		return fmt.Sprintf("Waiting: %d or more ahead", run.MaxAheadShown)
+	}
+	return fmt.Sprintf("Waiting: %d ahead", ahead)
+}

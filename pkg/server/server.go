@@ -90,6 +90,11 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 		opts.Secrets = ss
 	}
 	s.rep = reporter.New(gh, opts)
+	// The executor's queue asks the configuration for a repository's limit each time it
+	// reconciles, rather than trusting the limit a waiting run was created under.
+	if p, ok := deps.Executor.(interface{ SetPolicies(executor.Policies) }); ok {
+		p.SetPolicies(repositories{cfg}.limit)
+	}
 	s.trig = trigger.New(gh, definition.NewLoader(definition.DefaultCacheBytes), deps.Executor, s.rep,
 		repositories{cfg},
 		trigger.Options{
@@ -255,5 +260,14 @@ func (rs repositories) Lookup(fullName string) (trigger.Repository, bool) {
 		AllowedServiceAccounts: r.AllowedServiceAccounts,
 		DefinitionsFrom:        r.Trust.DefinitionsFrom,
 		Trust:                  policy.Settings{Users: r.Trust.TrustedUsers, Teams: r.Trust.TrustedTeams},
+		ConcurrencyLimit:       r.ConcurrencyLimit,
+		CancelInProgress:       r.CancelInProgress,
+		MaxKeepRuns:            r.MaxKeepRuns,
 	}, true
+}
+
+// limit is the configured concurrency limit of a repository, for the executor's queue.
+func (rs repositories) limit(fullName string) (int, bool) {
+	r, ok := rs.cfg.RepositoryFor(fullName)
+	return r.ConcurrencyLimit, ok
 }

@@ -66,6 +66,12 @@ type Repository struct {
 	DefinitionsFrom string
 	// Trust are the repository's own trusted users and teams (bots come from Options).
 	Trust policy.Settings
+	// ConcurrencyLimit caps the repository's runs going at once (0: no limit); the rest
+	// wait in the executor's queue.
+	ConcurrencyLimit int
+	// CancelInProgress and MaxKeepRuns are the defaults of definitions that do not say.
+	CancelInProgress bool
+	MaxKeepRuns      int
 }
 
 // Repositories finds the configuration of a repository by owner/name.
@@ -322,6 +328,8 @@ func (t *Trigger) submit(ctx context.Context, ev *event.Event, repo Repository, 
 	if ev.PullRequest != nil {
 		r.PullRequest = ev.PullRequest.Number
 		r.Event = string(event.KindPullRequest)
+	} else if ev.Kind == event.KindPush {
+		r.Ref = ev.Ref
 	}
 	r.Name = r.Identity.Name()
 
@@ -331,7 +339,10 @@ func (t *Trigger) submit(ctx context.Context, ev *event.Event, repo Repository, 
 		return existing, true, nil
 	}
 	pr := def.PipelineRun.DeepCopy()
-	refusal := serviceAccountRefusal(pr, repo)
+	pol, cancelInProgress, refusal := runPolicy(def, repo)
+	if refusal == "" {
+		refusal = serviceAccountRefusal(pr, repo)
+	}
 	if refusal == "" {
 		refusal = overrideParams(pr, p.params)
 	}
@@ -353,6 +364,15 @@ func (t *Trigger) submit(ctx context.Context, ev *event.Event, repo Repository, 
 	if refusal != "" {
 		return t.reject(ctx, r, "NotAllowed", refusal)
 	}
+	if cancelInProgress && (r.PullRequest > 0 || r.Ref != "") {
+		// Before the new run exists, so that a superseded waiting run is cancelled while it
+		// still waits and never takes the slot the new one is queued for.
+		sel := executor.Selector{Repo: r.Repo, PullRequest: r.PullRequest, Ref: r.Ref, Definition: r.Definition,
+			Except: r.Name, Why: "superseded by " + short(r.SHA)}
+		if _, err := t.exec.Cancel(ctx, sel); err != nil {
+			return nil, false, fmt.Errorf("cancelling the runs %s supersedes: %w", r.Name, err)
+		}
+	}
 	if _, err := t.rep.Submitted(ctx, &r); err != nil {
 		// The run still starts: the watcher gives it a check run once GitHub answers again.
 		t.log.Warn("could not create the check run; the run starts without one for now",
@@ -361,7 +381,7 @@ func (t *Trigger) submit(ctx context.Context, ev *event.Event, repo Repository, 
 	if repo.ServiceAccount != "" && pr.Spec.TaskRunTemplate.ServiceAccountName == "" {
 		pr.Spec.TaskRunTemplate.ServiceAccountName = repo.ServiceAccount
 	}
-	req := &executor.Request{Run: r, PipelineRun: pr, Namespace: repo.Namespace}
+	req := &executor.Request{Run: r, PipelineRun: pr, Namespace: repo.Namespace, Policy: pol}
 	if token != "" {
 		req.GitAuthSecret, req.GitToken = gitAuthSecretName(r.Name), token
 	}

@@ -24,6 +24,13 @@ type RepositorySpec struct {
 	ServiceAccount string `json:"serviceAccount,omitempty" mapstructure:"serviceAccount"`
 	// ConcurrencyLimit caps how many of the repository's runs go at once; 0 is no limit.
 	ConcurrencyLimit int `json:"concurrencyLimit,omitempty" mapstructure:"concurrencyLimit"`
+	// CancelInProgress is the default of definitions without a cancel-in-progress
+	// annotation: a new push to a pull request or branch cancels the older runs of the same
+	// definition for it, running or waiting.
+	CancelInProgress bool `json:"cancelInProgress,omitempty" mapstructure:"cancelInProgress"`
+	// MaxKeepRuns is the default of definitions without a max-keep-runs annotation: how many
+	// finished runs of a definition are kept (0: all). At most MaxKeepRunsLimit.
+	MaxKeepRuns int `json:"maxKeepRuns,omitempty" mapstructure:"maxKeepRuns"`
 	// Params are extra template variables for the repository's definitions.
 	Params []Param `json:"params,omitempty" mapstructure:"params"`
 	// AllowedServiceAccounts are the service accounts, besides ServiceAccount, that a

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -27,7 +28,14 @@ type Rig struct {
 	HookURL   string
 	Secret    string
 	Namespace string
+
+	stop func()
 }
+
+// Stop stops Rigger's server (the fake GitHub stays), as a killed or restarted Rigger would
+// be; a later StartRig on the same namespace is the Rigger that comes back. Stopping twice
+// is harmless.
+func (r *Rig) Stop() { r.stop() }
 
 // RigOptions tune StartRig.
 type RigOptions struct {
@@ -42,6 +50,9 @@ type RigOptions struct {
 	LogLevel string
 	// Workers is how many events Rigger handles at once (queue.workers); default Rigger's.
 	Workers int
+	// Spec, when set, edits the repository's configuration (concurrency limit, run
+	// policy defaults, ...).
+	Spec func(*v1alpha1.RepositorySpec)
 }
 
 const rigAppID, rigInstallationID = 4242, 777
@@ -94,13 +105,17 @@ func (c *Cluster) StartRig(t testing.TB, ns string, o RigOptions) *Rig {
 		}
 	}
 
+	spec := v1alpha1.RepositorySpec{URL: repo.HTMLURL()}
+	if o.Spec != nil {
+		o.Spec(&spec)
+	}
 	cfg := &config.Config{
 		Listen:   "127.0.0.1:0",
 		Executor: config.ExecutorTekton,
 		Webhook:  config.Webhook{Secret: "e2e-webhook-secret"},
 		GitHub:   config.GitHub{APIURL: fake.APIURL(), AppID: rigAppID, PrivateKeyFile: keyFile},
 		Repositories: []config.Repository{{
-			Namespace: ns, RepositorySpec: v1alpha1.RepositorySpec{URL: repo.HTMLURL()},
+			Namespace: ns, RepositorySpec: spec,
 		}},
 		Log:          config.Log{Level: o.LogLevel, Format: "console"},
 		Queue:        config.Queue{Capacity: 10000, Workers: o.Workers},
@@ -124,16 +139,20 @@ func (c *Cluster) StartRig(t testing.TB, ns string, o RigOptions) *Rig {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Errorf("Rigger did not stop within 30s")
-		}
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				t.Errorf("Rigger did not stop within 30s")
+			}
+		})
+	}
+	t.Cleanup(stop)
 	return &Rig{Fake: fake, Repo: repo, Server: srv, HookURL: "http://" + ln.Addr().String() + "/hook",
-		Secret: cfg.Webhook.Secret, Namespace: ns}
+		Secret: cfg.Webhook.Secret, Namespace: ns, stop: stop}
 }
 
 // testWriter sends Rigger's log lines to the test's log, so they show with a failure only.

@@ -19,10 +19,16 @@ type Policy struct {
 	MaxKeepRuns int
 }
 
-// Policies tells an executor the current concurrency limit of a repository (owner/name),
-// false when it is not configured. An executor asks it each time it reconciles a
-// repository's queue, so a limit changed while runs wait takes effect without a restart.
-type Policies func(repo string) (limit int, ok bool)
+// MaxKeepRunsLimit bounds max-keep-runs, a repository's default and a definition's
+// annotation alike: more finished runs than this are not worth their objects in etcd.
+const MaxKeepRunsLimit = 1000
+
+// Policies tells an executor the current concurrency limit of a repository (owner/name)
+// running in namespace, false when this Rigger is not configured to run it there. An
+// executor asks it each time it reconciles a repository's queue, so a limit changed while
+// runs wait takes effect without a restart, and leaves alone the queues of repositories it
+// does not serve (another Rigger's, sharing the cluster).
+type Policies func(namespace, repo string) (limit int, ok bool)
 
 // QueuePlan is what one reconcile of a repository's queue does.
 type QueuePlan struct {

@@ -266,8 +266,9 @@ func (rs repositories) Lookup(fullName string) (trigger.Repository, bool) {
 	}, true
 }
 
-// limit is the configured concurrency limit of a repository, for the executor's queue.
-func (rs repositories) limit(fullName string) (int, bool) {
+// limit is the configured concurrency limit of a repository, for the executor's queue;
+// false for a repository this Rigger does not run in that namespace.
+func (rs repositories) limit(namespace, fullName string) (int, bool) {
 	r, ok := rs.cfg.RepositoryFor(fullName)
-	return r.ConcurrencyLimit, ok
+	return r.ConcurrencyLimit, ok && r.Namespace == namespace
 }

@@ -80,8 +80,10 @@ func (e *Executor) reconcile(repo string) {
 		runs = append(runs, *r)
 	}
 	limit, ok := 0, false
-	if policies != nil {
-		limit, ok = policies(repo)
+	if policies != nil && len(runs) > 0 {
+		// A local executor runs one Rigger's repositories only; one unknown to the
+		// configuration now runs under the limit it was submitted with.
+		limit, ok = policies(runs[0].Namespace, repo)
 	}
 	if !ok {
 		limit = e.store.newestLimit(runs)

@@ -65,7 +65,7 @@ func newQueueRig(t *testing.T, limit int) *queueRig {
 
 // open starts an executor on the rig's data directory, as a restarted Rigger would.
 func (q *queueRig) open() {
-	e, err := New(Config{DataDir: q.data, Parallel: 8, Policies: func(string) (int, bool) {
+	e, err := New(Config{DataDir: q.data, Parallel: 8, Policies: func(string, string) (int, bool) {
 		q.mu.Lock()
 		defer q.mu.Unlock()
 		return q.limit, true

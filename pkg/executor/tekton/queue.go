@@ -138,7 +138,7 @@ func (q *queue) reconcile(ctx context.Context, key string) error {
 	}
 	byName := make(map[string]*pipelinev1.PipelineRun, len(objs))
 	runs := make([]run.Run, 0, len(objs))
-	var repo string
+	var repo, namespace string
 	newest := run.Run{}
 	limitOf := 0
 	for _, o := range objs {
@@ -152,7 +152,7 @@ func (q *queue) reconcile(ctx context.Context, key string) error {
 		}
 		byName[pr.Name] = pr
 		runs = append(runs, r)
-		repo = r.Repo
+		repo, namespace = r.Repo, r.Namespace
 		if r.Waiting() && (newest.Name == "" || executor.QueueOrder(newest, r) < 0) {
 			newest = r
 			limitOf, _ = strconv.Atoi(pr.Annotations[AnnotationConcurrencyLimit])
@@ -161,12 +161,12 @@ func (q *queue) reconcile(ctx context.Context, key string) error {
 	if len(runs) == 0 {
 		return nil
 	}
-	limit, ok := 0, false
+	limit := limitOf
 	if p := q.e.policies.Load(); p != nil && *p != nil {
-		limit, ok = (*p)(repo)
-	}
-	if !ok {
-		limit = limitOf
+		var ok bool
+		if limit, ok = (*p)(namespace, repo); !ok {
+			return nil // not a repository this Rigger serves here
+		}
 	}
 	plan := executor.PlanQueue(runs, limit)
 	for _, r := range plan.Start {

@@ -1,0 +1,273 @@
+// Package runpolicy tests a repository's run policy on the real cluster: the concurrency
+// limit's queue, which lives in the cluster as pending PipelineRuns, cancel-in-progress
+// together with it, and max-keep-runs.
+package runpolicy
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/rigger-ci/rigger/e2e/framework"
+	"github.com/rigger-ci/rigger/internal/fakegithub"
+	"github.com/rigger-ci/rigger/pkg/apis/rigger/v1alpha1"
+	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// pipeline runs on pull requests and takes a few seconds, long enough for the next
+// webhooks to arrive while it runs.
+func pipeline(seconds int, annotations ...string) string {
+	extra := ""
+	for _, a := range annotations {
+		extra += "\n    " + a
+	}
+	return fmt.Sprintf(`apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  name: pull-request
+  annotations:
+    pipelinesascode.tekton.dev/on-event: "[pull_request]"
+    pipelinesascode.tekton.dev/on-target-branch: "[main]"%s
+spec:
+  pipelineSpec:
+    tasks:
+    - name: check
+      taskSpec:
+        steps:
+        - name: check
+          image: rigger.local/busybox:1.35
+          script: |
+            echo checking {{ revision }}
+            sleep %d
+`, extra, seconds)
+}
+
+type suite struct {
+	t   *testing.T
+	c   *framework.Cluster
+	ns  string
+	rig *framework.Rig
+}
+
+func start(t *testing.T, files map[string]string, spec func(*v1alpha1.RepositorySpec)) *suite {
+	c := framework.Connect(t)
+	c.RequireRealPods(t)
+	ns := c.Namespace(t)
+	rig := c.StartRig(t, ns, framework.RigOptions{Files: files, Spec: spec})
+	return &suite{t: t, c: c, ns: ns, rig: rig}
+}
+
+func (s *suite) send(number int, action string) {
+	s.t.Helper()
+	d, err := s.rig.Fake.SendPullRequest(context.Background(), s.rig.HookURL, s.rig.Secret, s.rig.Repo.FullName(), number, action)
+	if err != nil || d.Status != http.StatusAccepted {
+		s.t.Fatalf("webhook: %d %v", d.Status, err)
+	}
+}
+
+// runOf waits for the PipelineRun of a commit to exist.
+func (s *suite) runOf(sha string) *pipelinev1.PipelineRun {
+	s.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		list, err := s.c.Tekton.TektonV1().PipelineRuns(s.ns).List(context.Background(), metav1.ListOptions{LabelSelector: "rigger.dev/sha=" + sha})
+		if err == nil && len(list.Items) > 0 {
+			return &list.Items[0]
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("no PipelineRun for %s", sha)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (s *suite) openPRs(n int) []fakegithub.PullRequest {
+	var prs []fakegithub.PullRequest
+	for i := range n {
+		prs = append(prs, s.rig.OpenPullRequest(s.t, fmt.Sprintf("change-%d", i), fmt.Sprintf("Change %d", i),
+			map[string]string{fmt.Sprintf("f%d.txt", i): "x\n"}))
+	}
+	return prs
+}
+
+func (s *suite) checkRun(sha string) fakegithub.CheckRun {
+	for _, cr := range s.rig.Fake.CheckRuns(s.rig.Repo.FullName()) {
+		if cr.HeadSHA == sha && cr.Name == "Rigger / pull-request" {
+			return cr
+		}
+	}
+	return fakegithub.CheckRun{}
+}
+
+func (s *suite) waitForTitle(sha, title string) {
+	s.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for s.checkRun(sha).Output.Title != title {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("check run on %s reads %q, want %q", sha, s.checkRun(sha).Output.Title, title)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (s *suite) taskRunsOf(name string) int {
+	s.t.Helper()
+	trs, err := s.c.Tekton.TektonV1().TaskRuns(s.ns).List(context.Background(), metav1.ListOptions{LabelSelector: "tekton.dev/pipelineRun=" + name})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	pods, err := s.c.Kube.CoreV1().Pods(s.ns).List(context.Background(), metav1.ListOptions{LabelSelector: "tekton.dev/pipelineRun=" + name})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return len(trs.Items) + len(pods.Items)
+}
+
+// oneAtATime checks that finished runs ran one after the other in the given order: each
+// started after the one before had finished.
+func oneAtATime(t *testing.T, runs []*pipelinev1.PipelineRun) {
+	t.Helper()
+	for i, pr := range runs {
+		if !pr.IsSuccessful() {
+			t.Errorf("run %d (%s) did not succeed: %+v", i, pr.Name, framework.Succeeded(pr))
+		}
+		if i == 0 {
+			continue
+		}
+		prev := runs[i-1]
+		if pr.Status.StartTime == nil || prev.Status.CompletionTime == nil || pr.Status.StartTime.Before(prev.Status.CompletionTime) {
+			t.Errorf("run %d started at %v, before run %d finished at %v", i, pr.Status.StartTime, i-1, prev.Status.CompletionTime)
+		}
+	}
+}
+
+// Three pull requests under a limit of 1 run one at a time, in the order they came, the
+// waiting ones created pending (no pods) and saying how many are ahead.
+func TestLimitOneRunsPullRequestsOneAtATimeInOrder(t *testing.T) {
+	s := start(t, map[string]string{".tekton/pull-request.yaml": pipeline(4)},
+		func(r *v1alpha1.RepositorySpec) { r.ConcurrencyLimit = 1 })
+	prs := s.openPRs(3)
+	var names []string
+	for _, pr := range prs {
+		s.send(pr.Number, "opened")
+		names = append(names, s.runOf(pr.HeadSHA).Name) // in order: each is queued after the last
+	}
+	third := s.runOf(prs[2].HeadSHA)
+	if third.Spec.Status != pipelinev1.PipelineRunSpecStatusPending {
+		t.Fatalf("third run's spec.status is %q, want it created pending", third.Spec.Status)
+	}
+	s.waitForTitle(prs[2].HeadSHA, "Waiting: 1 ahead")
+	var done []*pipelinev1.PipelineRun
+	for _, n := range names {
+		done = append(done, s.c.WaitForDone(t, s.ns, n, 4*time.Minute))
+	}
+	oneAtATime(t, done)
+}
+
+// With a limit of 1 and cancel-in-progress, the middle of three pushes to a pull request,
+// waiting behind another pull request's run, is cancelled while it waits: no TaskRun, no pod
+// is ever created for it, its check run says which commit superseded it, and the newest
+// push runs after the run ahead of it.
+func TestCancelInProgressDropsTheSupersededWaitingPushWithoutStartingIt(t *testing.T) {
+	s := start(t, map[string]string{".tekton/pull-request.yaml": pipeline(8, `pipelinesascode.tekton.dev/cancel-in-progress: "true"`)},
+		func(r *v1alpha1.RepositorySpec) { r.ConcurrencyLimit = 1 })
+	prs := s.openPRs(2)
+	s.send(prs[0].Number, "opened")
+	blocker := s.runOf(prs[0].HeadSHA)
+	s.send(prs[1].Number, "opened")
+	middle := s.runOf(prs[1].HeadSHA)
+	sha, err := s.rig.Repo.PushToPullRequest(prs[1].Number, "fix", map[string]string{"f1.txt": "y\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.send(prs[1].Number, "synchronize")
+	newest := s.runOf(sha)
+
+	cancelled := s.c.WaitForDone(t, s.ns, middle.Name, 2*time.Minute)
+	if c := framework.Succeeded(cancelled); c == nil || c.Reason != pipelinev1.PipelineRunReasonCancelled.String() {
+		t.Errorf("superseded run ended %+v, want Cancelled", c)
+	}
+	s.waitForTitle(prs[1].HeadSHA, "Cancelled (superseded by "+sha[:12]+")")
+	first := s.c.WaitForDone(t, s.ns, blocker.Name, 4*time.Minute)
+	last := s.c.WaitForDone(t, s.ns, newest.Name, 4*time.Minute)
+	oneAtATime(t, []*pipelinev1.PipelineRun{first, last})
+	if n := s.taskRunsOf(middle.Name); n != 0 {
+		t.Errorf("the superseded run has %d TaskRuns and pods; it must never have started", n)
+	}
+	if cancelled.Status.StartTime != nil && cancelled.Status.ChildReferences != nil {
+		t.Errorf("the superseded run has child references: %+v", cancelled.Status.ChildReferences)
+	}
+}
+
+// max-keep-runs 2: after four runs of the definition, the two newest finished ones remain.
+func TestMaxKeepRunsLeavesTwoFinishedRuns(t *testing.T) {
+	s := start(t, map[string]string{".tekton/pull-request.yaml": pipeline(1, `pipelinesascode.tekton.dev/max-keep-runs: "2"`)}, nil)
+	pr := s.openPRs(1)[0]
+	shas := []string{pr.HeadSHA}
+	s.send(pr.Number, "opened")
+	s.c.WaitForDone(t, s.ns, s.runOf(pr.HeadSHA).Name, 4*time.Minute)
+	for i := range 3 {
+		sha, err := s.rig.Repo.PushToPullRequest(pr.Number, fmt.Sprint("push ", i), map[string]string{"f0.txt": fmt.Sprint(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		shas = append(shas, sha)
+		s.send(pr.Number, "synchronize")
+		s.c.WaitForDone(t, s.ns, s.runOf(sha).Name, 4*time.Minute)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		list, err := s.c.Tekton.TektonV1().PipelineRuns(s.ns).List(context.Background(), metav1.ListOptions{LabelSelector: "rigger.dev/pipeline=pull-request"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kept []string
+		for _, p := range list.Items {
+			kept = append(kept, p.Annotations["rigger.dev/full-sha"])
+		}
+		slices.Sort(kept)
+		want := slices.Clone(shas[2:])
+		slices.Sort(want)
+		if slices.Equal(kept, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("runs kept for %v, want the newest two %v", kept, want)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// A Rigger stopped while runs wait loses nothing: the waiting runs stay pending in the
+// cluster, and the Rigger that comes back starts them in the same order, one at a time.
+func TestRestartedRiggerResumesTheQueueInOrder(t *testing.T) {
+	files := map[string]string{".tekton/pull-request.yaml": pipeline(4)}
+	limit1 := func(r *v1alpha1.RepositorySpec) { r.ConcurrencyLimit = 1 }
+	s := start(t, files, limit1)
+	prs := s.openPRs(3)
+	var names []string
+	for _, pr := range prs {
+		s.send(pr.Number, "opened")
+		names = append(names, s.runOf(pr.HeadSHA).Name)
+	}
+	s.rig.Stop()
+	first := s.c.WaitForDone(t, s.ns, names[0], 4*time.Minute)
+	// No Rigger watches: nothing starts the next, however long we wait.
+	time.Sleep(3 * time.Second)
+	for _, n := range names[1:] {
+		pr, err := s.c.Tekton.TektonV1().PipelineRuns(s.ns).Get(context.Background(), n, metav1.GetOptions{})
+		if err != nil || pr.Spec.Status != pipelinev1.PipelineRunSpecStatusPending {
+			t.Fatalf("with Rigger stopped, %s is %v (%v), want still pending", n, pr.Spec.Status, err)
+		}
+	}
+	s.c.StartRig(t, s.ns, framework.RigOptions{Files: files, Spec: limit1})
+	done := []*pipelinev1.PipelineRun{first}
+	for _, n := range names[1:] {
+		done = append(done, s.c.WaitForDone(t, s.ns, n, 4*time.Minute))
+	}
+	oneAtATime(t, done)
+}

@@ -28,6 +28,8 @@ type Rig struct {
 	HookURL   string
 	Secret    string
 	Namespace string
+	// Executor is the rig's Tekton executor, for benchmarks that read its queue's counts.
+	Executor *tekton.Executor
 
 	stop func()
 }
@@ -152,7 +154,7 @@ func (c *Cluster) StartRig(t testing.TB, ns string, o RigOptions) *Rig {
 	}
 	t.Cleanup(stop)
 	return &Rig{Fake: fake, Repo: repo, Server: srv, HookURL: "http://" + ln.Addr().String() + "/hook",
-		Secret: cfg.Webhook.Secret, Namespace: ns, stop: stop}
+		Secret: cfg.Webhook.Secret, Namespace: ns, Executor: exec, stop: stop}
 }
 
 // testWriter sends Rigger's log lines to the test's log, so they show with a failure only.

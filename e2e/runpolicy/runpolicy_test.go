@@ -271,3 +271,23 @@ func TestRestartedRiggerResumesTheQueueInOrder(t *testing.T) {
 	}
 	oneAtATime(t, done)
 }
+
+// Two Riggers serving the same repository at once both reconcile its queue; the
+// resourceVersion precondition lets only one start each run, so the limit holds.
+func TestTwoRiggersStartEachRunOnce(t *testing.T) {
+	files := map[string]string{".tekton/pull-request.yaml": pipeline(3)}
+	limit1 := func(r *v1alpha1.RepositorySpec) { r.ConcurrencyLimit = 1 }
+	s := start(t, files, limit1)
+	s.c.StartRig(t, s.ns, framework.RigOptions{Files: files, Spec: limit1})
+	prs := s.openPRs(4)
+	var names []string
+	for _, pr := range prs {
+		s.send(pr.Number, "opened")
+		names = append(names, s.runOf(pr.HeadSHA).Name)
+	}
+	var done []*pipelinev1.PipelineRun
+	for _, n := range names {
+		done = append(done, s.c.WaitForDone(t, s.ns, n, 4*time.Minute))
+	}
+	oneAtATime(t, done)
+}

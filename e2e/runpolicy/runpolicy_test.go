@@ -291,3 +291,41 @@ func TestTwoRiggersStartEachRunOnce(t *testing.T) {
 	}
 	oneAtATime(t, done)
 }
+
+// A waiting run deleted by hand frees its place, and a limit raised while runs wait starts
+// them at once: the queue is reconciled from what the cluster holds, not from events Rigger
+// remembers.
+func TestDeletedWaitingRunAndRaisedLimit(t *testing.T) {
+	s := start(t, map[string]string{".tekton/pull-request.yaml": pipeline(6)},
+		func(r *v1alpha1.RepositorySpec) { r.ConcurrencyLimit = 1 })
+	prs := s.openPRs(4)
+	var names []string
+	for _, pr := range prs {
+		s.send(pr.Number, "opened")
+		names = append(names, s.runOf(pr.HeadSHA).Name)
+	}
+	s.waitForTitle(prs[3].HeadSHA, "Waiting: 2 ahead")
+	if err := s.c.Tekton.TektonV1().PipelineRuns(s.ns).Delete(context.Background(), names[1], metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s.waitForTitle(prs[3].HeadSHA, "Waiting: 1 ahead")
+	// Raised to 3 while the first still runs: the two left waiting start now, not when it ends.
+	s.rig.Executor.SetPolicies(func(string, string) (int, bool) { return 3, true })
+	for _, n := range names[2:] {
+		s.c.WaitForPipelineRun(t, s.ns, n, time.Minute, "its start", func(pr *pipelinev1.PipelineRun) bool {
+			return pr.Spec.Status == "" && pr.Status.StartTime != nil
+		})
+	}
+	first, err := s.c.Tekton.TektonV1().PipelineRuns(s.ns).Get(context.Background(), names[0], metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.IsDone() {
+		t.Errorf("the first run finished before the raised limit started the others: the limit did not take effect")
+	}
+	for _, n := range []string{names[0], names[2], names[3]} {
+		if pr := s.c.WaitForDone(t, s.ns, n, 4*time.Minute); !pr.IsSuccessful() {
+			t.Errorf("%s: %+v", n, framework.Succeeded(pr))
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -203,23 +204,65 @@ func TestCancelInProgressDropsTheSupersededWaitingPushWithoutStartingIt(t *testi
 	}
 }
 
-// max-keep-runs 2: after four runs of the definition, the two newest finished ones remain.
+// withCredentials mounts the run's git credentials Secret, which is owned by its run.
+const withCredentials = `apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  name: pull-request
+  annotations:
+    pipelinesascode.tekton.dev/on-event: "[pull_request]"
+    pipelinesascode.tekton.dev/on-target-branch: "[main]"
+    pipelinesascode.tekton.dev/max-keep-runs: "2"
+spec:
+  workspaces:
+  - name: basic-auth
+    secret:
+      secretName: "{{ git_auth_secret }}"
+  pipelineSpec:
+    workspaces: [{name: basic-auth}]
+    tasks:
+    - name: check
+      workspaces: [{name: basic-auth, workspace: basic-auth}]
+      taskSpec:
+        workspaces: [{name: basic-auth}]
+        steps:
+        - name: check
+          image: rigger.local/busybox:1.35
+          script: |
+            test -s $(workspaces.basic-auth.path)/.git-credentials && echo has credentials
+`
+
+// max-keep-runs 2: after four runs of the definition, the two newest finished ones remain
+// with their git credentials Secrets; the older runs' Secrets went with them.
 func TestMaxKeepRunsLeavesTwoFinishedRuns(t *testing.T) {
-	s := start(t, map[string]string{".tekton/pull-request.yaml": pipeline(1, `pipelinesascode.tekton.dev/max-keep-runs: "2"`)}, nil)
+	s := start(t, map[string]string{".tekton/pull-request.yaml": withCredentials}, nil)
 	pr := s.openPRs(1)[0]
-	shas := []string{pr.HeadSHA}
+	var shas, names []string
+	finish := func(sha string) {
+		done := s.c.WaitForDone(t, s.ns, s.runOf(sha).Name, 4*time.Minute)
+		if !done.IsSuccessful() {
+			t.Fatalf("run of %s: %+v", sha, framework.Succeeded(done))
+		}
+		shas, names = append(shas, sha), append(names, done.Name)
+	}
 	s.send(pr.Number, "opened")
-	s.c.WaitForDone(t, s.ns, s.runOf(pr.HeadSHA).Name, 4*time.Minute)
+	finish(pr.HeadSHA)
 	for i := range 3 {
 		sha, err := s.rig.Repo.PushToPullRequest(pr.Number, fmt.Sprint("push ", i), map[string]string{"f0.txt": fmt.Sprint(i)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		shas = append(shas, sha)
 		s.send(pr.Number, "synchronize")
-		s.c.WaitForDone(t, s.ns, s.runOf(sha).Name, 4*time.Minute)
+		finish(sha)
 	}
-	deadline := time.Now().Add(60 * time.Second)
+	want := slices.Sorted(slices.Values(names[2:]))
+	var wantSecrets []string
+	for _, n := range want {
+		wantSecrets = append(wantSecrets, n+"-git")
+	}
+	// The runs go at once; their Secrets when the garbage collector follows the owner
+	// references. The kept runs' Secrets must stay.
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		list, err := s.c.Tekton.TektonV1().PipelineRuns(s.ns).List(context.Background(), metav1.ListOptions{LabelSelector: "rigger.dev/pipeline=pull-request"})
 		if err != nil {
@@ -227,16 +270,25 @@ func TestMaxKeepRunsLeavesTwoFinishedRuns(t *testing.T) {
 		}
 		var kept []string
 		for _, p := range list.Items {
-			kept = append(kept, p.Annotations["rigger.dev/full-sha"])
+			kept = append(kept, p.Name)
+		}
+		secrets, err := s.c.Kube.CoreV1().Secrets(s.ns).List(context.Background(), metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var haveSecrets []string
+		for _, sec := range secrets.Items {
+			if strings.HasSuffix(sec.Name, "-git") {
+				haveSecrets = append(haveSecrets, sec.Name)
+			}
 		}
 		slices.Sort(kept)
-		want := slices.Clone(shas[2:])
-		slices.Sort(want)
-		if slices.Equal(kept, want) {
+		slices.Sort(haveSecrets)
+		if slices.Equal(kept, want) && slices.Equal(haveSecrets, wantSecrets) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("runs kept for %v, want the newest two %v", kept, want)
+			t.Fatalf("runs kept %v, want the newest two %v; git Secrets %v, want %v", kept, want, haveSecrets, wantSecrets)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/rigger-ci/rigger/e2e/framework"
 	"github.com/rigger-ci/rigger/internal/fakegithub"
 	"github.com/rigger-ci/rigger/pkg/apis/rigger/v1alpha1"
+	"github.com/rigger-ci/rigger/pkg/executor"
+	"github.com/rigger-ci/rigger/pkg/executor/tekton"
 	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -379,5 +381,40 @@ func TestDeletedWaitingRunAndRaisedLimit(t *testing.T) {
 		if pr := s.c.WaitForDone(t, s.ns, n, 4*time.Minute); !pr.IsSuccessful() {
 			t.Errorf("%s: %+v", n, framework.Succeeded(pr))
 		}
+	}
+}
+
+// The queue enforces cancel-in-progress on its own when the trigger's cancel missed an
+// older run (its cache had not seen it yet): here the new run is submitted straight to the
+// executor, with no cancel before it, and the older waiting run must still never start.
+func TestQueueCancelsASupersededRunTheTriggerMissed(t *testing.T) {
+	s := start(t, map[string]string{".tekton/pull-request.yaml": pipeline(8, `pipelinesascode.tekton.dev/cancel-in-progress: "true"`)},
+		func(r *v1alpha1.RepositorySpec) { r.ConcurrencyLimit = 1 })
+	prs := s.openPRs(2)
+	s.send(prs[0].Number, "opened")
+	blocker := s.runOf(prs[0].HeadSHA)
+	s.send(prs[1].Number, "opened")
+	older := s.runOf(prs[1].HeadSHA)
+
+	r := tekton.RunFromPipelineRun(older, nil)
+	r.SHA, r.Trigger = strings.Repeat("f", 40), "pull_request"
+	spec := older.DeepCopy()
+	spec.ObjectMeta = metav1.ObjectMeta{Annotations: older.Annotations, Labels: older.Labels}
+	spec.Spec.Status, spec.Status = "", pipelinev1.PipelineRunStatus{}
+	newer, err := s.rig.Executor.Submit(context.Background(), &executor.Request{Run: r, PipelineRun: spec, Namespace: s.ns,
+		Policy: executor.Policy{ConcurrencyLimit: 1, CancelInProgress: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancelled := s.c.WaitForDone(t, s.ns, older.Name, 2*time.Minute)
+	if c := framework.Succeeded(cancelled); c == nil || c.Reason != pipelinev1.PipelineRunReasonCancelled.String() ||
+		cancelled.Annotations["rigger.dev/cancelled-because"] != "superseded by ffffffffffff" {
+		t.Errorf("older run ended %+v, annotations %v", c, cancelled.Annotations)
+	}
+	first := s.c.WaitForDone(t, s.ns, blocker.Name, 4*time.Minute)
+	last := s.c.WaitForDone(t, s.ns, newer.Name, 4*time.Minute)
+	oneAtATime(t, []*pipelinev1.PipelineRun{first, last})
+	if n := s.taskRunsOf(older.Name); n != 0 {
+		t.Errorf("the superseded run has %d TaskRuns and pods", n)
 	}
 }

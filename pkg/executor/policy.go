@@ -17,6 +17,10 @@ type Policy struct {
 	// MaxKeepRuns, when > 0, is how many finished runs of the definition are kept: older
 	// finished ones are deleted once a run finishes. Running and waiting runs never are.
 	MaxKeepRuns int
+	// CancelInProgress says the run supersedes the older unfinished runs of its definition
+	// for the same pull request or pushed branch. The trigger cancels them before it submits;
+	// an executor that learns of runs late (a cache) may enforce it again.
+	CancelInProgress bool
 }
 
 // MaxKeepRunsLimit bounds max-keep-runs, a repository's default and a definition's

@@ -37,6 +37,7 @@ func runPolicy(def *definition.Definition, repo Repository) (pol executor.Policy
 		}
 		pol.MaxKeepRuns = n
 	}
+	pol.CancelInProgress = cancelInProgress
 	return pol, cancelInProgress, ""
 }
 

@@ -79,13 +79,18 @@ func (e *Executor) Submit(ctx context.Context, req *executor.Request) (*run.Run,
 	withoutBookkeeping(pr.Labels, pr.Annotations)
 	pr.Labels = merge(pr.Labels, labelsFor(&r))
 	pr.Annotations = merge(pr.Annotations, annotationsFor(&r))
+	// Every run records when it was queued, finer than its creation timestamp's second: the
+	// queue's order, and which of two runs supersedes the other.
+	pr.Annotations[AnnotationQueuedAt] = e.now().UTC().Format(time.RFC3339Nano)
 	if limit := req.Policy.ConcurrencyLimit; limit > 0 {
 		// The run waits in the cluster, not in this process: created pending, it is started
 		// by whichever Rigger's queue reconciles the repository (queue.go), in the order
 		// AnnotationQueuedAt and its name give. With a slot free that is a moment later.
 		pr.Spec.Status = pipelinev1.PipelineRunSpecStatusPending
-		pr.Annotations[AnnotationQueuedAt] = e.now().UTC().Format(time.RFC3339Nano)
 		pr.Annotations[AnnotationConcurrencyLimit] = strconv.Itoa(limit)
+	}
+	if req.Policy.CancelInProgress {
+		pr.Annotations[AnnotationSupersedes] = "true"
 	}
 
 	if req.GitAuthSecret != "" {

@@ -46,6 +46,10 @@ const (
 	AnnotationKeepRuns = "rigger.dev/keep-finished-runs"
 	// AnnotationCancelWhy says why Rigger cancelled the run, e.g. "superseded by <sha>".
 	AnnotationCancelWhy = "rigger.dev/cancelled-because"
+	// AnnotationSupersedes marks a run whose resolved cancel-in-progress is true: the queue
+	// cancels older unfinished runs of its definition for its pull request or branch that the
+	// trigger's cancel missed (its cache had not seen them yet).
+	AnnotationSupersedes = "rigger.dev/supersedes-older"
 )
 
 // bookkeeping are the annotations Rigger keeps its own state in. A definition must not
@@ -55,7 +59,7 @@ var bookkeeping = map[string]bool{
 	AnnotationRepo: true, AnnotationRepoURL: true, AnnotationDelivery: true, AnnotationCheckRunID: true,
 	AnnotationSender: true, AnnotationTrigger: true, AnnotationAttempt: true, AnnotationDefinition: true,
 	AnnotationSHA: true, AnnotationRef: true, AnnotationQueuedAt: true, AnnotationConcurrencyLimit: true,
-	AnnotationKeepRuns: true, AnnotationCancelWhy: true,
+	AnnotationKeepRuns: true, AnnotationCancelWhy: true, AnnotationSupersedes: true,
 }
 
 // withoutBookkeeping drops from a definition's labels every rigger.dev/ label (Rigger selects

@@ -23,6 +23,10 @@ import (
 // for a while, a limit changed in the configuration).
 const queueResync = 30 * time.Second
 
+// pruneGrace is how long a finished run is left for the reporter before max-keep-runs may
+// delete it.
+const pruneGrace = 20 * time.Second
+
 // byRepository indexes PipelineRuns by namespace and repository label, a repository's queue.
 const byRepository = "repository"
 
@@ -147,6 +151,11 @@ func (q *queue) reconcile(ctx context.Context, key string) error {
 			continue
 		}
 		r := RunFromPipelineRun(pr, nil)
+		if pr.IsCancelled() && pr.Status.StartTime == nil && !r.State.Done() {
+			// Cancelled before it started (superseded while waiting): Tekton will only mark
+			// it done, it makes no pods, so it holds no slot meanwhile.
+			continue
+		}
 		if r.Waiting() && pr.Annotations[AnnotationQueuedAt] == "" {
 			continue // pending by its definition's wish, not Rigger's: not ours to start
 		}
@@ -168,6 +177,9 @@ func (q *queue) reconcile(ctx context.Context, key string) error {
 			return nil // not a repository this Rigger serves here
 		}
 	}
+	if err := q.supersede(ctx, runs, byName); err != nil {
+		return err
+	}
 	plan := executor.PlanQueue(runs, limit)
 	for _, r := range plan.Start {
 		if err := q.start(ctx, byName[r.Name]); err != nil {
@@ -179,7 +191,11 @@ func (q *queue) reconcile(ctx context.Context, key string) error {
 	}
 	q.report(key, plan)
 	for _, r := range plan.Prune {
-		q.prune(ctx, byName[r.Name])
+		// A run that finished a moment ago may not have been reported yet: deleted, its
+		// check run would never hear that it finished. The timer prunes it a little later.
+		if q.e.now().Sub(r.CompletionTime) >= pruneGrace {
+			q.prune(ctx, byName[r.Name])
+		}
 	}
 	return nil
 }
@@ -251,4 +267,55 @@ func (q *queue) prune(ctx context.Context, pr *pipelinev1.PipelineRun) {
 	if err != nil && !apierrors.IsNotFound(err) {
 		q.e.log.Warn("could not delete a run beyond max-keep-runs", zap.String("run", pr.Name), zap.Error(err))
 	}
+}
+
+// supersede cancels the unfinished runs that a newer run of the same definition for the same
+// pull request or branch supersedes (cancel-in-progress), when the trigger's cancel did not
+// reach them: it reads a cache, which may not yet have held a run created a moment before.
+// The cancelled runs are marked so in runs, so the plan that follows never starts them.
+func (q *queue) supersede(ctx context.Context, runs []run.Run, byName map[string]*pipelinev1.PipelineRun) error {
+	newest := map[string]int{} // definition and pull request or branch -> index in runs
+	key := func(r run.Run) string {
+		if r.PullRequest > 0 {
+			return fmt.Sprintf("%s\x00pr\x00%d", r.Definition, r.PullRequest)
+		}
+		return r.Definition + "\x00ref\x00" + r.Ref
+	}
+	for i, r := range runs {
+		if r.State.Done() || (r.PullRequest == 0 && r.Ref == "") {
+			continue
+		}
+		if j, ok := newest[key(r)]; !ok || executor.QueueOrder(runs[j], r) < 0 {
+			newest[key(r)] = i
+		}
+	}
+	for i, r := range runs {
+		if r.State.Done() || (r.PullRequest == 0 && r.Ref == "") {
+			continue
+		}
+		j := newest[key(r)]
+		pr := byName[r.Name]
+		if j == i || byName[runs[j].Name].Annotations[AnnotationSupersedes] != "true" || pr.IsCancelled() {
+			continue
+		}
+		why := "superseded by " + shortSHA(runs[j].SHA)
+		patch := []byte(fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}},"spec":{"status":%q}}`,
+			AnnotationCancelWhy, why, pipelinev1.PipelineRunSpecStatusCancelled))
+		_, err := q.e.tekton.TektonV1().PipelineRuns(pr.Namespace).Patch(ctx, pr.Name, types.MergePatchType, patch, metav1.PatchOptions{})
+		q.mu.Lock()
+		q.calls++
+		q.mu.Unlock()
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("cancelling superseded %s/%s: %w", pr.Namespace, pr.Name, err)
+		}
+		runs[i].State, runs[i].CancelWhy = run.Cancelled, why
+	}
+	return nil
+}
+
+func shortSHA(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
 }

@@ -85,7 +85,8 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 		// ten minutes, in order with the rest of its repository's events.
 		retries: wait.Backoff{Duration: time.Second, Factor: 2, Jitter: 0.2, Steps: 10, Cap: 2 * time.Minute},
 	}
-	opts := reporter.Options{Logs: deps.Executor, Logger: log}
+	opts := reporter.Options{Logs: deps.Executor, Logger: log,
+		Masked: nonEmpty(cfg.Webhook.Secret, cfg.GitHub.Token, cfg.GitHub.GitAuthToken)}
 	if ss, ok := deps.Executor.(reporter.SecretSource); ok {
 		opts.Secrets = ss
 	}
@@ -236,6 +237,16 @@ func (s *Server) report(r run.Run) {
 		return
 	}
 	s.m.reports.WithLabelValues("ok").Inc()
+}
+
+func nonEmpty(values ...string) []string {
+	var out []string
+	for _, v := range values {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // repositories adapts the configured repositories to the trigger's lookup.

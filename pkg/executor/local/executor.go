@@ -42,6 +42,9 @@ type Config struct {
 	OnEvent func(Event)
 	// StreamLogs adds a LogLine event for each line a step writes.
 	StreamLogs bool
+	// Env is the environment steps start from, under what each step declares; nil means
+	// CleanEnv(). It never holds Rigger's own configuration.
+	Env []string
 }
 
 // Executor runs PipelineRuns on this machine. It implements executor.Executor.
@@ -105,12 +108,15 @@ func New(cfg Config) (*Executor, error) {
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = runtime.NumCPU()
 	}
+	if cfg.Env == nil {
+		cfg.Env = CleanEnv()
+	}
 	st, err := openStore(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
 	e := &Executor{
-		cfg: cfg, containers: containers, store: st, slots: make(chan struct{}, cfg.Parallel), env: os.Environ(),
+		cfg: cfg, containers: containers, store: st, slots: make(chan struct{}, cfg.Parallel), env: cfg.Env,
 		active: map[string]*activeRun{}, watchers: map[*watcher]struct{}{}, pending: map[string]run.Run{},
 		flushKick: make(chan struct{}, 1), flushDone: make(chan struct{}),
 	}

@@ -8,13 +8,20 @@ LDFLAGS := -s -w -X github.com/rigger-ci/rigger/pkg/version.Version=$(VERSION)
 E2E_NODES ?= real
 export E2E_NODES
 
-.PHONY: help build test test-all e2e bench lint cluster-up cluster-down tekton-manifests
+IMAGE ?= rigger.local/rigger:$(VERSION)
+IMAGE_ARCHIVE := bin/rigger-image.tar
+
+.PHONY: help build image test test-all e2e bench lint cluster-up cluster-down tekton-manifests
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 build: ## build bin/rigger
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/rigger
+
+image: ## build Rigger's image as an OCI archive (bin/rigger-image.tar, IMAGE names it): no Docker, no registry
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/linux-amd64/rigger ./cmd/rigger
+	$(GO) run ./internal/cmd/rigger-image -binary bin/linux-amd64/rigger -version $(VERSION) -ref $(IMAGE) -o $(IMAGE_ARCHIVE)
 
 test: ## unit tests (no cluster needed)
 	$(GO) test -race -count=1 ./cmd/... ./pkg/... ./internal/...

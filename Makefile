@@ -11,7 +11,7 @@ export E2E_NODES
 IMAGE ?= rigger.local/rigger:$(VERSION)
 IMAGE_ARCHIVE := bin/rigger-image.tar
 
-.PHONY: help build image test test-all e2e bench lint cluster-up cluster-down tekton-manifests
+.PHONY: help build image generate check-generated test test-all e2e bench lint cluster-up cluster-down tekton-manifests
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -22,6 +22,19 @@ build: ## build bin/rigger
 image: ## build Rigger's image as an OCI archive (bin/rigger-image.tar, IMAGE names it): no Docker, no registry
 	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/linux-amd64/rigger ./cmd/rigger
 	$(GO) run ./internal/cmd/rigger-image -binary bin/linux-amd64/rigger -version $(VERSION) -ref $(IMAGE) -o $(IMAGE_ARCHIVE)
+
+# controller-gen is a tool of its own module (tools/go.mod), so its k8s.io versions never move
+# the ones Rigger and Tekton build with.
+CONTROLLER_GEN := $(GO) tool -modfile=tools/go.mod controller-gen
+CRD := config/crd/rigger.dev_repositories.yaml
+
+generate: ## regenerate deep copies and the Repository CRD from pkg/apis (controller-gen), copy the CRD into the chart
+	$(CONTROLLER_GEN) object paths=./pkg/apis/...
+	$(CONTROLLER_GEN) crd paths=./pkg/apis/... output:crd:dir=config/crd
+	mkdir -p charts/rigger/crds && cp $(CRD) charts/rigger/crds/
+
+check-generated: generate ## fail if the committed generated files are not what make generate writes
+	@git diff --exit-code -- pkg/apis config/crd charts/rigger/crds || { echo "generated files are stale: run make generate and commit"; exit 1; }
 
 test: ## unit tests (no cluster needed)
 	$(GO) test -race -count=1 ./cmd/... ./pkg/... ./internal/...

@@ -11,7 +11,7 @@ export E2E_NODES
 IMAGE ?= rigger.local/rigger:$(VERSION)
 IMAGE_ARCHIVE := bin/rigger-image.tar
 
-.PHONY: help build image generate check-generated test test-all e2e bench lint cluster-up cluster-down tekton-manifests
+.PHONY: help build image generate check-generated test test-install test-all e2e bench lint cluster-up cluster-down tekton-manifests
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -38,6 +38,11 @@ check-generated: generate ## fail if the committed generated files are not what 
 
 test: ## unit tests (no cluster needed)
 	$(GO) test -race -count=1 ./cmd/... ./pkg/... ./internal/...
+	$(MAKE) test-install
+
+# A module of its own: Helm v4 and kustomize need newer k8s.io modules than Rigger builds with.
+test-install: ## the Helm chart and kustomize base: lint, render, decode, load rigger.yaml (internal/installtest)
+	$(GO) -C internal/installtest test -count=1 ./...
 
 test-all: ## what CI runs: Debian packages if missing, unit tests, then the e2e suite on a real cluster
 	e2e/cluster/scripts/deps.sh
@@ -54,6 +59,7 @@ bench: ## benchmarks: packages, then the spine on a KWOK cluster (BENCH_CLUSTER=
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "not gofmt-ed:"; echo "$$out"; exit 1; }
 	$(GO) vet ./...
+	$(GO) -C internal/installtest vet ./...
 
 cluster-up: ## start the e2e cluster and leave it up (E2E_NODES=real|kwok)
 	e2e/cluster/scripts/deps.sh

@@ -11,7 +11,7 @@ export E2E_NODES
 IMAGE ?= rigger.local/rigger:$(VERSION)
 IMAGE_ARCHIVE := bin/rigger-image.tar
 
-.PHONY: help build image generate check-generated test test-install test-all e2e bench lint cluster-up cluster-down tekton-manifests
+.PHONY: help build image generate check-generated test test-install e2e-install test-all e2e bench lint cluster-up cluster-down tekton-manifests
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -60,6 +60,14 @@ lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "not gofmt-ed:"; echo "$$out"; exit 1; }
 	$(GO) vet ./...
 	$(GO) -C internal/installtest vet ./...
+	$(GO) -C e2e/install vet ./...
+
+# e2e/install is a module of its own (Helm v4). It needs the cluster up with real pods, and
+# RIGGER_E2E_APISERVER_FOR_PODS: where a pod reaches kube-apiserver (host:port).
+e2e-install: image ## install the chart with bin/rigger-image.tar into the running e2e cluster, wait for Ready
+	. e2e/cluster/scripts/common.sh && ref=$$(import_rigger_image "$(CURDIR)/$(IMAGE_ARCHIVE)") && \
+	  KUBECONFIG=$$KUBECONFIG_OUT RIGGER_E2E_IMAGE=$$ref RIGGER_E2E_POD_GATEWAY=$$POD_GW RIGGER_E2E_NODES=$$E2E_NODES \
+	  $(GO) -C e2e/install test -count=1 -timeout 15m ./...
 
 cluster-up: ## start the e2e cluster and leave it up (E2E_NODES=real|kwok)
 	e2e/cluster/scripts/deps.sh

@@ -72,8 +72,8 @@ func TestGitCredentialsAndCancelOnClose(t *testing.T) {
 	// The Secret the definition named: basic-auth, holding a token the fake GitHub issued,
 	// owned by the PipelineRun so that it goes with it.
 	secretName := run.Spec.Workspaces[0].Secret.SecretName
-	if !strings.HasPrefix(secretName, "rigger-git-") {
-		t.Fatalf("workspace secret %q was not filled from {{ git_auth_secret }}", secretName)
+	if secretName != run.Name+"-git" {
+		t.Fatalf("workspace secret %q was not filled from {{ git_auth_secret }} with the run's own Secret", secretName)
 	}
 	secret, err := c.Kube.CoreV1().Secrets(ns).Get(ctx, secretName, metav1.GetOptions{})
 	if err != nil {
@@ -90,6 +90,11 @@ func TestGitCredentialsAndCancelOnClose(t *testing.T) {
 	}
 	if !issued {
 		t.Fatalf("the secret's token %q is not an installation token the fake GitHub issued", token)
+	}
+	// The run's token reaches only this repository, and may only read its contents.
+	repos, perms, _ := rig.Fake.TokenScope(token)
+	if len(repos) != 1 || repos[0] != repo.Name || len(perms) != 1 || perms["contents"] != "read" {
+		t.Fatalf("the run's token reaches %v with %v; want only %s with contents: read", repos, perms, repo.Name)
 	}
 	owned := false
 	for _, o := range secret.OwnerReferences {

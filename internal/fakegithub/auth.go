@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,31 @@ type token struct {
 	login        string
 	expires      time.Time // zero: never
 	installation bool
+	// repositories and permissions narrow an installation token when its creator asked.
+	repositories []string
+	permissions  map[string]string
+}
+
+// TokenScope is what an installation token was asked for: the repositories it reaches
+// (none: every repository of the installation) and its permissions. ok is false for a
+// token the fake did not issue.
+func (s *Server) TokenScope(tok string) (repositories []string, permissions map[string]string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tokens[tok]
+	if !ok || !t.installation {
+		return nil, nil, false
+	}
+	perms := map[string]string{}
+	for k, v := range t.permissions {
+		perms[k] = v
+	}
+	if len(perms) == 0 {
+		for k, v := range installationPermissions() {
+			perms[k], _ = v.(string)
+		}
+	}
+	return append([]string(nil), t.repositories...), perms, true
 }
 
 // AddToken makes tok valid for API calls as login, and turns auth on.
@@ -205,7 +231,8 @@ func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request) {
 	tok := "ghs_" + randomAlnum(36)
 	expires := time.Now().Add(installationTokenTTL).UTC().Truncate(time.Second)
 	s.mu.Lock()
-	s.tokens[tok] = token{login: s.opts.App.Slug + "[bot]", expires: expires, installation: true}
+	s.tokens[tok] = token{login: s.opts.App.Slug + "[bot]", expires: expires, installation: true,
+		repositories: opts.Repositories, permissions: opts.Permissions}
 	s.mu.Unlock()
 	perms := installationPermissions()
 	if len(opts.Permissions) > 0 {
@@ -214,12 +241,29 @@ func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request) {
 			perms[k] = v
 		}
 	}
-	writeJSON(w, http.StatusCreated, obj{
+	out := obj{
 		"token":                tok,
 		"expires_at":           expires.Format(time.RFC3339),
 		"permissions":          perms,
 		"repository_selection": "all",
-	})
+	}
+	if len(opts.Repositories) > 0 {
+		out["repository_selection"] = "selected"
+		repos := []obj{}
+		s.mu.Lock()
+		var named []*Repo
+		for _, repo := range s.repos {
+			if slices.Contains(opts.Repositories, repo.Name) {
+				named = append(named, repo)
+			}
+		}
+		s.mu.Unlock()
+		for _, repo := range named {
+			repos = append(repos, repo.repoJSON())
+		}
+		out["repositories"] = repos
+	}
+	writeJSON(w, http.StatusCreated, out)
 }
 
 func randomAlnum(n int) string {

@@ -36,9 +36,11 @@ func (s *Server) routes() {
 		"DELETE /repos/{owner}/{repo}/issues/{number}/labels/{name}": s.removeLabel,
 		"GET /repos/{owner}/{repo}/collaborators/{user}/permission":  s.getPermission,
 		"GET /orgs/{org}/members/{user}":                             s.getOrgMember,
-		"GET /repos/{owner}/{repo}/installation":                     s.getRepoInstallation,
-		"GET /app":                                                   s.getApp,
-		"POST /app/installations/{id}/access_tokens":                 s.createAccessToken,
+		"GET /orgs/{org}/teams/{slug}/memberships/{user}":            s.getTeamMembership,
+		"GET /user":                              s.getUser,
+		"GET /repos/{owner}/{repo}/installation": s.getRepoInstallation,
+		"GET /app":                               s.getApp,
+		"POST /app/installations/{id}/access_tokens": s.createAccessToken,
 	}
 	for pattern, fn := range h {
 		s.mux.HandleFunc(pattern, fn)

@@ -92,3 +92,36 @@ func (s *Server) getOrgMember(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// SetTeamMember makes login an active member of the team org/slug.
+func (s *Server) SetTeamMember(org, slug, login string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := lower(org) + "/" + lower(slug)
+	if s.teamMembers[key] == nil {
+		s.teamMembers[key] = map[string]bool{}
+	}
+	s.teamMembers[key][lower(login)] = true
+}
+
+func (s *Server) getTeamMembership(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	member := s.teamMembers[lower(r.PathValue("org"))+"/"+lower(r.PathValue("slug"))][lower(r.PathValue("user"))]
+	s.mu.Unlock()
+	if !member {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	writeJSON(w, http.StatusOK, obj{"state": "active", "role": "member",
+		"url": s.URL() + "/orgs/" + r.PathValue("org") + "/teams/" + r.PathValue("slug") + "/memberships/" + r.PathValue("user")})
+}
+
+// getUser is the authenticated user, as GitHub answers GET /user.
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	login, _ := r.Context().Value(ctxLogin).(string)
+	if login == "" {
+		writeError(w, http.StatusUnauthorized, "Requires authentication")
+		return
+	}
+	writeJSON(w, http.StatusOK, userJSON(s.URL(), login))
+}

@@ -72,6 +72,7 @@ type Server struct {
 	tokens      map[string]token
 	authOn      bool
 	orgMembers  map[string]map[string]bool
+	teamMembers map[string]map[string]bool // "org/slug" -> logins
 	rate        rateWindow
 	deliveries  map[string]*Delivery // first delivery of each ID
 	deliveryLog []*Delivery
@@ -80,17 +81,18 @@ type Server struct {
 // New makes a Server. Close it to stop serving and remove its repositories.
 func New(opts Options) (*Server, error) {
 	s := &Server{
-		opts:       opts,
-		dir:        opts.Dir,
-		mux:        http.NewServeMux(),
-		client:     &http.Client{Timeout: 30 * time.Second},
-		lastID:     1000,
-		repos:      map[string]*Repo{},
-		state:      map[*Repo]*repoState{},
-		faults:     map[string][]Fault{},
-		tokens:     map[string]token{},
-		orgMembers: map[string]map[string]bool{},
-		deliveries: map[string]*Delivery{},
+		opts:        opts,
+		dir:         opts.Dir,
+		mux:         http.NewServeMux(),
+		client:      &http.Client{Timeout: 30 * time.Second},
+		lastID:      1000,
+		repos:       map[string]*Repo{},
+		state:       map[*Repo]*repoState{},
+		faults:      map[string][]Fault{},
+		tokens:      map[string]token{},
+		orgMembers:  map[string]map[string]bool{},
+		teamMembers: map[string]map[string]bool{},
+		deliveries:  map[string]*Delivery{},
 	}
 	if s.opts.RateLimit <= 0 {
 		s.opts.RateLimit = 5000

@@ -424,3 +424,42 @@ func newGUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
+
+// SendCheckRunRerequest sends what GitHub sends when login clicks "Re-run" on check run id:
+// check_run "rerequested", with the check run as it stands. As on GitHub, the payload lists
+// the check run's pull requests only when they come from the repository itself; a fork's
+// is not listed.
+func (s *Server) SendCheckRunRerequest(ctx context.Context, url, secret, repoName string, id int64, login string, opts ...WebhookOption) (Delivery, error) {
+	repo := s.Repo(repoName)
+	if repo == nil {
+		return Delivery{}, errNoRepo(repoName)
+	}
+	var cr *CheckRun
+	s.mu.Lock()
+	for _, c := range s.state[repo].checkRuns {
+		if c.ID == id {
+			cr = c
+		}
+	}
+	var crJSON obj
+	if cr != nil {
+		crJSON = s.checkRunJSON(repo, cr)
+	}
+	s.mu.Unlock()
+	if cr == nil {
+		return Delivery{}, fmt.Errorf("fakegithub: %s has no check run %d", repoName, id)
+	}
+	payload, err := s.LoadFixture("check_run", "rerequested")
+	if err != nil {
+		return Delivery{}, err
+	}
+	payload["action"] = "rerequested"
+	crJSON["pull_requests"] = []any{}
+	payload["check_run"] = crJSON
+	set := s.settings(opts)
+	if set.sender == "" {
+		set.sender = login
+	}
+	s.patchCommon(payload, repo, set.sender)
+	return s.deliver(ctx, url, secret, "check_run", "rerequested", payload, set)
+}

@@ -360,7 +360,7 @@ func TestEverythingOnRenders(t *testing.T) {
 		t.Errorf("privateKeyFile %s is not the existing Secret's app.pem mounted: %+v %+v", cfg.GitHub.PrivateKeyFile, c.VolumeMounts, pod.Volumes)
 	}
 	r, ok := cfg.RepositoryFor("octo/a")
-	if !ok || r.Namespace != "ci-a" || r.ConcurrencyLimit != 2 || r.Trust == nil || r.Trust.DefinitionsFrom != "base" {
+	if !ok || r.Namespace != "ci-a" || r.ConcurrencyLimit != 2 || r.Trust.DefinitionsFrom != "base" {
 		t.Errorf("repository %+v", r)
 	}
 	if objs.count("Secret") != 0 {

@@ -33,6 +33,22 @@ type Config struct {
 	Log          Log          `mapstructure:"log"`
 	Queue        Queue        `mapstructure:"queue"`
 	PullRequests PullRequests `mapstructure:"pullRequests"`
+	Trust        Trust        `mapstructure:"trust"`
+	ChatOps      ChatOps      `mapstructure:"chatops"`
+}
+
+// Trust holds the trust settings that hold for every repository (each repository adds its
+// own, see v1alpha1.Trust).
+type Trust struct {
+	// Bots are logins (e.g. "renovate[bot]") trusted in every repository.
+	Bots []string `mapstructure:"bots"`
+}
+
+// ChatOps configures the commands of pull request comments.
+type ChatOps struct {
+	// Prefix, when set, is a word every command must start with ("/rigger test"), so that
+	// Rigger can live beside another bot that answers /test.
+	Prefix string `mapstructure:"prefix"`
 }
 
 // Local configures the local executor.
@@ -56,6 +72,10 @@ type GitHub struct {
 	Token          string `mapstructure:"token"`
 	AppID          int64  `mapstructure:"appID"`
 	PrivateKeyFile string `mapstructure:"privateKeyFile"`
+	// GitAuthToken is the token {{ git_auth_secret }} hands a run in token mode: a separate,
+	// read-only token, as a run must never receive the token Rigger itself acts with. In App
+	// mode each run gets a fresh installation token scoped to its repository instead.
+	GitAuthToken string `mapstructure:"gitAuthToken"`
 }
 
 // Repository maps a GitHub repository to the namespace its runs go to.
@@ -123,8 +143,21 @@ func (c *Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("pullRequests.drafts: %q is not one of skip, run", c.PullRequests.Drafts))
 	}
+	if strings.ContainsAny(c.ChatOps.Prefix, " \t\n/") {
+		errs = append(errs, fmt.Errorf("chatops.prefix: %q must be one word, without the slash", c.ChatOps.Prefix))
+	}
 	seen := map[string]bool{}
 	for i, r := range c.Repositories {
+		switch r.Trust.DefinitionsFrom {
+		case "", v1alpha1.DefinitionsFromHead, v1alpha1.DefinitionsFromBase:
+		default:
+			errs = append(errs, fmt.Errorf("repositories[%d].trust.definitionsFrom: %q is not one of head, base", i, r.Trust.DefinitionsFrom))
+		}
+		for _, team := range r.Trust.TrustedTeams {
+			if org, slug, ok := strings.Cut(team, "/"); !ok || org == "" || slug == "" {
+				errs = append(errs, fmt.Errorf("repositories[%d].trust.trustedTeams: %q is not org/team", i, team))
+			}
+		}
 		key := strings.ToLower(strings.TrimSuffix(r.URL, "/"))
 		switch {
 		case r.URL == "":

@@ -24,6 +24,8 @@ var envKeys = map[string]string{
 	"github.token":           "RIGGER_GITHUB_TOKEN",
 	"github.appID":           "RIGGER_GITHUB_APP_ID",
 	"github.privateKeyFile":  "RIGGER_GITHUB_PRIVATE_KEY_FILE",
+	"github.gitAuthToken":    "RIGGER_GITHUB_GIT_AUTH_TOKEN",
+	"chatops.prefix":         "RIGGER_CHATOPS_PREFIX",
 	"log.level":              "RIGGER_LOG_LEVEL",
 	"log.format":             "RIGGER_LOG_FORMAT",
 	"queue.capacity":         "RIGGER_QUEUE_CAPACITY",
@@ -44,6 +46,9 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("github.token", "")
 	v.SetDefault("github.appID", 0)
 	v.SetDefault("github.privateKeyFile", "")
+	v.SetDefault("github.gitAuthToken", "")
+	v.SetDefault("chatops.prefix", "")
+	v.SetDefault("trust.bots", []string{})
 	v.SetDefault("log.level", "info")
 	v.SetDefault("log.format", "json")
 	v.SetDefault("queue.capacity", 10000)

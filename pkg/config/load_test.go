@@ -147,7 +147,7 @@ repositories:
 	if r.ConcurrencyLimit != 3 || len(r.Params) != 1 || r.Params[0].Value != "platform" {
 		t.Errorf("spec fields lost: %+v", r.RepositorySpec)
 	}
-	if r.Trust == nil || r.Trust.DefinitionsFrom != "base" || r.Trust.TrustedUsers[0] != "alice" || r.Trust.TrustedTeams[0] != "octo/reviewers" {
+	if r.Trust.DefinitionsFrom != "base" || r.Trust.TrustedUsers[0] != "alice" || r.Trust.TrustedTeams[0] != "octo/reviewers" {
 		t.Errorf("trust = %+v", r.Trust)
 	}
 	if r.Secrets == nil || r.Secrets.GitHubToken.Name != "hello-token" || r.Secrets.WebhookSecret.Key != "secret" {

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 
+	"github.com/rigger-ci/rigger/pkg/template"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	"github.com/tektoncd/pipeline/pkg/apis/pipeline/v1beta1"
 	yaml "go.yaml.in/yaml/v3"
@@ -43,9 +44,11 @@ func (d *document) errorAt(path, msg string) *Error {
 	return &Error{File: d.file, Line: lineOf(d.root, path), Msg: msg}
 }
 
-// decodeFile splits a file into its documents and decodes the Tekton ones. A YAML syntax
+// decodeFile splits a file into its documents and decodes the Tekton ones, filling the
+// template variables of masked into the parsed strings (see template.Masked). A YAML syntax
 // error ends the file there: the documents before it are kept.
-func decodeFile(file string, content []byte) (docs []*document, errs []*Error, notes []string) {
+func decodeFile(file string, masked *template.Masked) (docs []*document, errs []*Error, notes []string) {
+	content := masked.Text
 	dec := yaml.NewDecoder(bytes.NewReader(content))
 	for n := 1; ; n++ {
 		var node yaml.Node
@@ -62,6 +65,7 @@ func decodeFile(file string, content []byte) (docs []*document, errs []*Error, n
 		if node.Kind != yaml.DocumentNode || len(node.Content) == 0 {
 			continue
 		}
+		fill(&node, masked, map[*yaml.Node]bool{})
 		root := node.Content[0]
 		if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
 			continue // an empty document, e.g. between two "---"
@@ -84,6 +88,29 @@ func decodeFile(file string, content []byte) (docs []*document, errs []*Error, n
 		}
 		docs = append(docs, doc)
 	}
+}
+
+// fill writes the template values into every scalar of n that holds a placeholder, keys
+// included. Such a scalar becomes a string whatever its value looks like ("true", "42"), as
+// the author wrote text there; each node is visited once, so an alias cannot fill twice.
+func fill(n *yaml.Node, masked *template.Masked, seen map[*yaml.Node]bool) {
+	if n == nil || seen[n] {
+		return
+	}
+	seen[n] = true
+	if n.Kind == yaml.ScalarNode {
+		if v, ok := masked.Fill(n.Value); ok {
+			n.Value, n.Tag = v, "!!str"
+			if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle|yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 {
+				n.Style = yaml.DoubleQuotedStyle
+			}
+		}
+		return
+	}
+	for _, c := range n.Content {
+		fill(c, masked, seen)
+	}
+	fill(n.Alias, masked, seen)
 }
 
 func isTektonKind(apiVersion, kind string) bool {

@@ -3,6 +3,8 @@ package definition
 import (
 	"strings"
 	"testing"
+
+	"github.com/rigger-ci/rigger/pkg/template"
 )
 
 // Each case marks the line the error must name with "<-".
@@ -24,7 +26,7 @@ func TestYAMLErrorLines(t *testing.T) {
 				}
 			}
 			src := strings.ReplaceAll(tt.src, " <-", "")
-			_, errs, _ := decodeFile("f.yaml", []byte(src))
+			_, errs, _ := decodeFile("f.yaml", template.Mask([]byte(src), nil))
 			if len(errs) != 1 {
 				t.Fatalf("errors %v, want one", errs)
 			}
@@ -38,7 +40,7 @@ func TestYAMLErrorLines(t *testing.T) {
 func TestDecodeSkipsAndNotes(t *testing.T) {
 	src := "---\n# only a comment\n---\nhello\n---\napiVersion: v1\nkind: Secret\n---\napiVersion: tekton.dev/v1alpha1\nkind: Task\n---\n" +
 		"apiVersion: tekton.dev/v1\nkind: Task\nmetadata:\n  name: t\nspec:\n  steps: [{name: s, image: alpine}]\n"
-	docs, errs, notes := decodeFile("f.yaml", []byte(src))
+	docs, errs, notes := decodeFile("f.yaml", template.Mask([]byte(src), nil))
 	if len(errs) != 0 {
 		t.Fatalf("errors %v", errs)
 	}
@@ -65,7 +67,7 @@ spec:
           steps:
             - image: alpine
 `
-	docs, _, _ := decodeFile("f.yaml", []byte(src))
+	docs, _, _ := decodeFile("f.yaml", template.Mask([]byte(src), nil))
 	root := docs[0].root
 	for path, want := range map[string]int{
 		"":                                      1,

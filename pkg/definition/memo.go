@@ -13,10 +13,10 @@ import (
 // commit of a pull request does not pay for Tekton's validation again (on a small
 // definition it is four fifths of parsing: Tekton compiles regular expressions as it goes).
 //
-// The key is the files as rendered, except that the variables which change with every
-// commit (revision, and the git credentials Secret named after it) are written as zeros of
-// the same length: those are hexadecimal strings of a fixed length, and no Tekton rule tells
-// one from another, so a run that differs only in them validates the same. A PipelineRun
+// The key is the files as rendered, except that the variable which changes with every
+// commit (revision) is written as zeros of the same length: revisions are hexadecimal
+// strings of a fixed length, and no Tekton rule tells one from another, so a run that
+// differs only in them validates the same. A PipelineRun
 // whose other variables differ (another branch, another sender) is validated anew.
 type ValidationMemo struct {
 	valid *lru[[][]string] // key -> the warnings of each definition, in order
@@ -32,23 +32,26 @@ func NewValidationMemo(entries int) *ValidationMemo {
 }
 
 // perCommit are the variables whose values change with each commit of the same pull request.
-var perCommit = []string{template.Revision, template.GitAuthSecret}
+// (The git credentials Secret is named per run after parsing, so it is not one of them.)
+var perCommit = map[string]bool{template.Revision: true}
 
-// key is the memo key of files rendered with vars.
-func (m *ValidationMemo) key(files *Files, vars map[string]string) string {
-	stable := make(map[string]string, len(vars))
-	for k, v := range vars {
-		stable[k] = v
-	}
-	for _, k := range perCommit {
-		stable[k] = zeroHex(stable[k])
-	}
+// key is the memo key of files masked with their variables' values: each file's masked text
+// and the values of its placeholders, those of perCommit written as zeros.
+func (m *ValidationMemo) key(files *Files, masked []*template.Masked) string {
 	h := sha256.New()
-	for _, f := range files.Files {
+	for i, f := range files.Files {
 		h.Write([]byte(f.Path))
 		h.Write([]byte{0})
-		h.Write(template.Render(f.Content, stable))
+		h.Write(masked[i].Text)
 		h.Write([]byte{0})
+		for n, v := range masked[i].Values {
+			if perCommit[masked[i].Names[n]] {
+				v = zeroHex(v)
+			}
+			h.Write([]byte(v))
+			h.Write([]byte{0})
+		}
+		h.Write([]byte{1})
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

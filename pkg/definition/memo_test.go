@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/rigger-ci/rigger/pkg/template"
 )
 
 const memoDefinition = `apiVersion: tekton.dev/v1
@@ -35,7 +37,7 @@ spec:
 
 func memoVars(revision, branch string) map[string]string {
 	return map[string]string{"revision": revision, "source_branch": branch,
-		"git_auth_secret": "rigger-git-" + revision[:12]}
+		"git_auth_secret": template.GitAuthSecretPlaceholder}
 }
 
 func TestValidationMemoSkipsOnlyWhatOnlyTheRevisionChanged(t *testing.T) {

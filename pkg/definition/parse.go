@@ -53,15 +53,18 @@ func Parse(files *Files, vars map[string]string) (*Set, error) {
 	return Parser{}.Parse(files, vars)
 }
 
-// Parse fills the template variables into each file, decodes it, inlines in-repo references
-// and validates each PipelineRun. The returned Set always holds the good definitions; the
+// Parse decodes each file, fills the template variables into the strings it holds (never
+// into its text: see template.Masked), inlines in-repo references and validates each
+// PipelineRun. The returned Set always holds the good definitions; the
 // error, when not nil, is the Set's Errors (type Errors), every one with its file and line.
 func (p Parser) Parse(files *Files, vars map[string]string) (*Set, error) {
 	set := &Set{Pipelines: map[string]*v1.Pipeline{}, Tasks: map[string]*v1.Task{}}
 	cat := catalog{pipelines: map[string]*document{}, tasks: map[string]*document{}}
 	var runs []*document
-	for _, f := range files.Files {
-		docs, errs, notes := safeDecodeFile(f.Path, template.Render(f.Content, vars))
+	masked := make([]*template.Masked, len(files.Files))
+	for i, f := range files.Files {
+		masked[i] = template.Mask(f.Content, vars)
+		docs, errs, notes := safeDecodeFile(f.Path, masked[i])
 		set.Errors = append(set.Errors, errs...)
 		set.Notes = append(set.Notes, notes...)
 		for _, d := range docs {
@@ -89,7 +92,7 @@ func (p Parser) Parse(files *Files, vars map[string]string) (*Set, error) {
 	var known [][]string
 	hit := false
 	if p.Memo != nil && len(set.Errors) == 0 {
-		memoKey = p.Memo.key(files, vars)
+		memoKey = p.Memo.key(files, masked)
 		known, hit = p.Memo.valid.get(memoKey)
 		hit = hit && len(known) == len(runs)
 		if hit {

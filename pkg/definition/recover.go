@@ -3,13 +3,15 @@ package definition
 import (
 	"context"
 	"fmt"
+
+	"github.com/rigger-ci/rigger/pkg/template"
 )
 
 // Files come from the network. The YAML parser and Tekton's conversion and validation are not
 // ours to prove panic-free on every input, so a panic in one file becomes that file's error
 // instead of taking the server down.
 
-func safeDecodeFile(file string, content []byte) (docs []*document, errs []*Error, notes []string) {
+func safeDecodeFile(file string, content *template.Masked) (docs []*document, errs []*Error, notes []string) {
 	defer func() {
 		if r := recover(); r != nil {
 			docs, notes = nil, nil

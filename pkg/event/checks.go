@@ -42,7 +42,7 @@ func fromCheckSuite(ev *Event, p *github.CheckSuiteEvent) error {
 func setChecksTarget(ev *Event, prs []*github.PullRequest, headBranch string) {
 	for _, pr := range prs {
 		if pr != nil && pr.GetNumber() != 0 {
-			ev.PullRequest = pullRequestFrom(pr)
+			ev.PullRequest = PullRequestFrom(pr)
 			ev.Ref = branchRef(ev.PullRequest.BaseBranch)
 			return
 		}

@@ -2,7 +2,11 @@
 // the trigger needs, whatever the event type GitHub sent.
 package event
 
-import "strconv"
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
 
 // Kind is the GitHub event type (the X-GitHub-Event header) Rigger understands.
 type Kind string
@@ -45,6 +49,7 @@ type PullRequest struct {
 	Author            string
 	AuthorAssociation string // OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, FIRST_TIMER, NONE...
 	HTMLURL           string
+	State             string // open or closed
 	Merged            bool
 }
 
@@ -54,6 +59,8 @@ type IssueComment struct {
 	Body              string
 	Author            string
 	AuthorAssociation string
+	// CreatedAt is when GitHub received the comment: what a bare /ok-to-test is bound by.
+	CreatedAt time.Time
 }
 
 // CheckRunRef is the check run of a check_run event (e.g. a "Re-run" click).
@@ -79,8 +86,9 @@ type Event struct {
 	// Ref is the full git ref the event is about: refs/heads/<branch> or refs/tags/<tag> for a
 	// push, refs/heads/<base> for a pull request (the target branch).
 	Ref string
-	// HeadCommitMessage is the message of the commit at SHA when the payload carries it
-	// (push), for [skip ci] markers.
+	// HeadCommitMessage is the message of the commit at SHA, for [skip ci] markers: a push's
+	// payload carries it; for a pull request the trigger fills it from the head commit it
+	// fetches (a pull_request payload does not carry it).
 	HeadCommitMessage string
 	// ChangedFiles is set for push events from the payload's commits (added, modified,
 	// removed); for pull requests it is fetched from the API when a definition needs it.
@@ -95,6 +103,20 @@ type Event struct {
 	// whether the issue is a pull request.
 	IssueNumber   int
 	IsPullRequest bool
+	// Command is the ChatOps command of an issue_comment event that asks for runs ("test",
+	// "retest", "ok-to-test"), set by whoever parses commands. A comment without one runs
+	// only the definitions whose on-comment matches it.
+	Command string
+	// Label is the label a pull_request labeled or unlabeled event adds or removes.
+	Label string
+
+	// Raw is the delivery's JSON payload as received. It is kept, not decoded again, so that a
+	// CEL expression reading `body` costs a decode only when one does. Nil for events Rigger
+	// makes up itself (rigger run).
+	Raw []byte
+	// Headers are the delivery's HTTP headers, for CEL's `headers`; the webhook handler sets
+	// them. Nil for events Rigger makes up itself.
+	Headers http.Header
 }
 
 // Key is the ordering key of an event: events with the same key are handled in order, one at

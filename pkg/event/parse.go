@@ -3,7 +3,8 @@ package event
 import "github.com/google/go-github/v62/github"
 
 // Parse decodes one webhook delivery (the X-GitHub-Event header, the X-GitHub-Delivery header
-// and the raw body) into a normalized Event.
+// and the raw body) into a normalized Event. The Event keeps payload as its Raw: the caller
+// must not modify it afterwards.
 //
 // Event types Rigger does not handle give ErrUnsupportedEvent without their body being decoded;
 // a body that does not decode, or lacks the repository or the object the event is about, gives
@@ -18,7 +19,8 @@ func Parse(eventType, deliveryID string, payload []byte) (*Event, error) {
 	if err != nil {
 		return nil, &MalformedError{EventType: eventType, Reason: "cannot decode JSON", Err: err}
 	}
-	ev := &Event{Kind: kind, DeliveryID: deliveryID}
+	// Raw shares the caller's bytes: no copy on the hot path, and the caller does not reuse them.
+	ev := &Event{Kind: kind, DeliveryID: deliveryID, Raw: payload}
 	switch p := decoded.(type) {
 	case *github.PullRequestEvent:
 		err = fromPullRequest(ev, p)
@@ -103,6 +105,7 @@ func fromIssueComment(ev *Event, p *github.IssueCommentEvent) error {
 		Body:              c.GetBody(),
 		Author:            c.GetUser().GetLogin(),
 		AuthorAssociation: c.GetAuthorAssociation(),
+		CreatedAt:         c.GetCreatedAt().Time,
 	}
 	ev.IssueNumber = p.GetIssue().GetNumber()
 	// The head SHA is not in the payload; the trigger looks the pull request up when it needs it.

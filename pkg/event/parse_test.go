@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 const fixtures = "../../testdata/github-webhooks"
@@ -94,6 +95,7 @@ func wantPullRequest(pr raw) *PullRequest {
 		Author:            pr.str("user", "login"),
 		AuthorAssociation: pr.str("author_association"),
 		HTMLURL:           pr.str("html_url"),
+		State:             pr.str("state"),
 		Merged:            pr.boolean("merged"),
 	}
 	for _, l := range pr.list("labels") {
@@ -114,6 +116,9 @@ func checkPullRequest(t *testing.T, ev *Event, m raw) {
 	}
 	if ev.SHA != want.HeadSHA || ev.Ref != refOf(want.BaseBranch) {
 		t.Errorf("SHA/Ref = %q/%q, want %q/%q", ev.SHA, ev.Ref, want.HeadSHA, refOf(want.BaseBranch))
+	}
+	if ev.Label != m.str("label", "name") {
+		t.Errorf("Label = %q, want the payload's label.name %q", ev.Label, m.str("label", "name"))
 	}
 }
 
@@ -151,6 +156,11 @@ func checkComment(t *testing.T, ev *Event, m raw) {
 		Body:              m.str("comment", "body"),
 		Author:            m.str("comment", "user", "login"),
 		AuthorAssociation: m.str("comment", "author_association"),
+	}
+	if created, err := time.Parse(time.RFC3339, m.str("comment", "created_at")); err == nil {
+		want.CreatedAt = created
+	} else {
+		t.Errorf("fixture comment has no created_at: %v", err)
 	}
 	if !reflect.DeepEqual(ev.Comment, want) {
 		t.Errorf("Comment = %+v, want %+v", ev.Comment, want)

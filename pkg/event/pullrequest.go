@@ -9,18 +9,19 @@ func fromPullRequest(ev *Event, p *github.PullRequestEvent) error {
 	if p.PullRequest == nil {
 		return missing(ev.Kind, "pull_request")
 	}
-	ev.PullRequest = pullRequestFrom(p.GetPullRequest())
+	ev.PullRequest = PullRequestFrom(p.GetPullRequest())
 	if ev.PullRequest.Number == 0 {
 		ev.PullRequest.Number = p.GetNumber()
 	}
+	ev.Label = p.GetLabel().GetName()
 	ev.SHA = ev.PullRequest.HeadSHA
 	ev.Ref = branchRef(ev.PullRequest.BaseBranch)
 	return nil
 }
 
-// pullRequestFrom copies what the trigger needs; it serves the full objects of pull_request
+// PullRequestFrom copies what the trigger needs; it serves the full objects of pull_request
 // events and the short ones listed in check runs and suites alike (absent fields stay empty).
-func pullRequestFrom(pr *github.PullRequest) *PullRequest {
+func PullRequestFrom(pr *github.PullRequest) *PullRequest {
 	out := &PullRequest{
 		Number:            pr.GetNumber(),
 		Title:             pr.GetTitle(),
@@ -34,6 +35,7 @@ func pullRequestFrom(pr *github.PullRequest) *PullRequest {
 		Author:            pr.GetUser().GetLogin(),
 		AuthorAssociation: pr.GetAuthorAssociation(),
 		HTMLURL:           pr.GetHTMLURL(),
+		State:             pr.GetState(),
 		Merged:            pr.GetMerged(),
 	}
 	for _, l := range pr.Labels {

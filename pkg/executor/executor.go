@@ -38,6 +38,12 @@ type Selector struct {
 	Definition  string // "": any
 }
 
+// Matches tells whether r is one of the runs sel picks.
+func (sel Selector) Matches(r *run.Run) bool {
+	return r.Repo == sel.Repo && (sel.PullRequest == 0 || r.PullRequest == sel.PullRequest) &&
+		(sel.SHA == "" || r.SHA == sel.SHA) && (sel.Definition == "" || r.Definition == sel.Definition)
+}
+
 // Executor runs PipelineRuns and tells what becomes of them.
 type Executor interface {
 	// Submit starts the run. It is idempotent: submitting the same identity again returns
@@ -46,6 +52,9 @@ type Executor interface {
 	// Get returns the run named name (see run.Identity.Name) in namespace, or nil and no
 	// error when there is none.
 	Get(ctx context.Context, namespace, name string) (*run.Run, error)
+	// List returns the selected runs of namespace, finished or not, with their state (not
+	// their tasks). Executors answer from what they watch where they can.
+	List(ctx context.Context, namespace string, sel Selector) ([]run.Run, error)
 	// Cancel cancels the selected runs that have not finished, and returns how many.
 	Cancel(ctx context.Context, sel Selector) (int, error)
 	// Watch calls fn with the current state of each run whenever it changes, until ctx ends.

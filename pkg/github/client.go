@@ -28,6 +28,7 @@ type Client struct {
 	transport http.RoundTripper // retrying, metered; shared by every installation
 
 	token       string     // token mode
+	runToken    string     // token mode: the read-only token runs receive
 	tokenClient *gh.Client // token mode
 
 	apps      *ghinstallation.AppsTransport // app mode: signs JWTs
@@ -36,6 +37,7 @@ type Client struct {
 	mu            sync.Mutex
 	installations map[int64]*Installation
 	repoInstalls  map[string]int64 // "owner/repo" -> installation ID
+	login         string           // who Rigger is, once asked
 }
 
 // New builds a client. reg may be nil (no metrics registered); logger may be nil.
@@ -79,7 +81,7 @@ func New(cfg Config, logger *zap.Logger, reg prometheus.Registerer) (*Client, er
 		repoInstalls:  map[string]int64{},
 	}
 	if mode == ModeToken {
-		c.token = cfg.Token
+		c.token, c.runToken = cfg.Token, cfg.RunToken
 		c.tokenClient = c.goGitHub(c.transport).WithAuthToken(cfg.Token)
 		return c, nil
 	}

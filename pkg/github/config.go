@@ -27,6 +27,9 @@ type Config struct {
 	APIURL string
 	// Token is a personal access token.
 	Token string
+	// RunToken is, in token mode, the separate read-only token a run receives for git
+	// credentials (see Client.RunToken).
+	RunToken string
 	// AppID and the App's PEM private key (from a file or given inline).
 	AppID          int64
 	PrivateKeyFile string

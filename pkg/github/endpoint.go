@@ -20,6 +20,12 @@ var routes = []string{
 	"/repos/{owner}/{repo}/issues/{number}/comments",
 	"/repos/{owner}/{repo}/issues/comments/{comment_id}",
 	"/repos/{owner}/{repo}/collaborators/{username}/permission",
+	"/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
+	"/repos/{owner}/{repo}/commits/{ref}/check-runs",
+	"/repos/{owner}/{repo}/contents/{path}",
+	"/orgs/{org}/teams/{team_slug}/memberships/{username}",
+	"/orgs/{org}/members/{username}",
+	"/user",
 }
 
 // otherRoute names any path not in routes.

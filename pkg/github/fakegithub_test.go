@@ -83,7 +83,11 @@ func TestAgainstFakeGitHub(t *testing.T) {
 		t.Errorf("blob = %q, %v", content, err)
 	}
 
-	files, err := c.PullRequestFiles(ctx, "acme", "widgets", pr.Number)
+	changed, err := c.PullRequestFiles(ctx, "acme", "widgets", pr.Number)
+	var files []string
+	for _, f := range changed {
+		files = append(files, f.Path)
+	}
 	slices.Sort(files)
 	if err != nil || !slices.Equal(files, []string{"README.md", "src/a.go"}) {
 		t.Errorf("pull request files = %v, %v", files, err)

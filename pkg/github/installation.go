@@ -2,6 +2,7 @@ package github
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -16,6 +17,7 @@ type Installation struct {
 	id    int64
 	gh    *gh.Client
 	token func(ctx context.Context) (string, error)
+	cond  conditional
 }
 
 // ID is the App installation's ID (0 in token mode).
@@ -86,6 +88,66 @@ func (c *Client) InstallationToken(ctx context.Context, installationID int64) (s
 		return "", fmt.Errorf("github: token of installation %d: %w", installationID, err)
 	}
 	return tok, nil
+}
+
+// ErrNoRunToken says that token mode has no token a run may receive: Rigger's own token is
+// never handed to a run, and github.gitAuthToken is not set.
+var ErrNoRunToken = errors.New("github: no token for runs: in token mode {{ git_auth_secret }} needs github.gitAuthToken (RIGGER_GITHUB_GIT_AUTH_TOKEN), a read-only token of its own")
+
+// RunToken is the token one run receives for git credentials: in App mode a fresh
+// installation token that reaches only the repository owner/name and may only read its
+// contents, never the token Rigger acts with; in token mode the separate read-only token
+// of the configuration, or ErrNoRunToken.
+func (c *Client) RunToken(ctx context.Context, installationID int64, owner, repo string) (string, error) {
+	if c.mode == ModeToken {
+		if c.runToken == "" {
+			return "", ErrNoRunToken
+		}
+		return c.runToken, nil
+	}
+	if installationID == 0 {
+		i, err := c.ForRepo(ctx, owner, repo)
+		if err != nil {
+			return "", err
+		}
+		installationID = i.ID()
+	}
+	tok, _, err := c.appClient.Apps.CreateInstallationToken(ctx, installationID, &gh.InstallationTokenOptions{
+		Repositories: []string{repo},
+		Permissions:  &gh.InstallationPermissions{Contents: gh.String("read")},
+	})
+	if err != nil {
+		return "", fmt.Errorf("github: a token for a run of %s/%s: %w", owner, repo, err)
+	}
+	return tok.GetToken(), nil
+}
+
+// Login is who Rigger is on GitHub: the App's bot user ("<slug>[bot]") or the token's user.
+// Asked once, then remembered.
+func (c *Client) Login(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	login := c.login
+	c.mu.Unlock()
+	if login != "" {
+		return login, nil
+	}
+	if c.mode == ModeApp {
+		app, _, err := c.appClient.Apps.Get(ctx, "")
+		if err != nil {
+			return "", fmt.Errorf("github: who the App is: %w", err)
+		}
+		login = app.GetSlug() + "[bot]"
+	} else {
+		u, _, err := c.tokenClient.Users.Get(ctx, "")
+		if err != nil {
+			return "", fmt.Errorf("github: who the token is: %w", err)
+		}
+		login = u.GetLogin()
+	}
+	c.mu.Lock()
+	c.login = login
+	c.mu.Unlock()
+	return login, nil
 }
 
 func readKey(path string) ([]byte, error) {

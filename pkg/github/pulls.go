@@ -9,22 +9,24 @@ import (
 	gh "github.com/google/go-github/v62/github"
 )
 
-// PullRequestFiles lists the paths a pull request changes, over every page. A renamed
-// file counts under both names, so path filters see where it came from too. (GitHub
-// stops listing at 3000 files.)
-func (i *Installation) PullRequestFiles(ctx context.Context, owner, repo string, number int) ([]string, error) {
+// ChangedFile is one file a pull request changes: its path, GitHub's status (added,
+// removed, modified, renamed, copied, changed, unchanged) and, when renamed, where it was.
+type ChangedFile struct {
+	Path, Status, PreviousPath string
+}
+
+// PullRequestFiles lists the files a pull request changes, over every page. (GitHub stops
+// listing at 3000 files.)
+func (i *Installation) PullRequestFiles(ctx context.Context, owner, repo string, number int) ([]ChangedFile, error) {
 	opts := &gh.ListOptions{PerPage: 100}
-	var out []string
+	var out []ChangedFile
 	for {
 		files, resp, err := i.gh.PullRequests.ListFiles(ctx, owner, repo, number, opts)
 		if err != nil {
 			return nil, fmt.Errorf("github: files of %s/%s#%d: %w", owner, repo, number, err)
 		}
 		for _, f := range files {
-			out = append(out, f.GetFilename())
-			if prev := f.GetPreviousFilename(); prev != "" {
-				out = append(out, prev)
-			}
+			out = append(out, ChangedFile{Path: f.GetFilename(), Status: f.GetStatus(), PreviousPath: f.GetPreviousFilename()})
 		}
 		if resp.NextPage == 0 {
 			return out, nil

@@ -26,7 +26,7 @@ func TestPullRequestFilesFollowsEveryPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"a.go", "new.go", "old.go", ".tekton/pr.yaml"}
+	want := []ChangedFile{{"a.go", "modified", ""}, {"new.go", "renamed", "old.go"}, {".tekton/pr.yaml", "added", ""}}
 	if !slices.Equal(got, want) {
 		t.Errorf("files = %v, want %v", got, want)
 	}

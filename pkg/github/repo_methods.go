@@ -29,7 +29,7 @@ func (c *Client) Blob(ctx context.Context, owner, repo, blobSHA string) ([]byte,
 }
 
 // PullRequestFiles: see Installation.PullRequestFiles.
-func (c *Client) PullRequestFiles(ctx context.Context, owner, repo string, number int) ([]string, error) {
+func (c *Client) PullRequestFiles(ctx context.Context, owner, repo string, number int) ([]ChangedFile, error) {
 	i, err := c.ForRepo(ctx, owner, repo)
 	if err != nil {
 		return nil, err
@@ -98,4 +98,60 @@ func (c *Client) EditComment(ctx context.Context, owner, repo string, commentID 
 		return err
 	}
 	return i.EditComment(ctx, owner, repo, commentID, body)
+}
+
+// IssueComments: see Installation.IssueComments.
+func (c *Client) IssueComments(ctx context.Context, owner, repo string, number int) ([]Comment, error) {
+	i, err := c.ForRepo(ctx, owner, repo)
+	if err != nil {
+		return nil, err
+	}
+	return i.IssueComments(ctx, owner, repo, number)
+}
+
+// FileAt: see Installation.FileAt.
+func (c *Client) FileAt(ctx context.Context, owner, repo, ref, path string) ([]byte, bool, error) {
+	i, err := c.ForRepo(ctx, owner, repo)
+	if err != nil {
+		return nil, false, err
+	}
+	return i.FileAt(ctx, owner, repo, ref, path)
+}
+
+// TeamMember asks, through the installation covering owner/repo, whether user is an active
+// member of the team org/slug. See Installation.TeamMember.
+func (c *Client) TeamMember(ctx context.Context, owner, repo, org, slug, user string) (bool, error) {
+	i, err := c.ForRepo(ctx, owner, repo)
+	if err != nil {
+		return false, err
+	}
+	return i.TeamMember(ctx, org, slug, user)
+}
+
+// CreateReaction: see Installation.CreateReaction.
+func (c *Client) CreateReaction(ctx context.Context, owner, repo string, commentID int64, content string) error {
+	i, err := c.ForRepo(ctx, owner, repo)
+	if err != nil {
+		return err
+	}
+	return i.CreateReaction(ctx, owner, repo, commentID, content)
+}
+
+// CheckRunsFor: see Installation.CheckRunsFor.
+func (c *Client) CheckRunsFor(ctx context.Context, owner, repo, ref, name string) ([]CheckRun, error) {
+	i, err := c.ForRepo(ctx, owner, repo)
+	if err != nil {
+		return nil, err
+	}
+	return i.CheckRunsFor(ctx, owner, repo, ref, name)
+}
+
+// OrgMember asks, through the installation covering owner/repo, whether user is a member of
+// the organization owner. See Installation.OrgMember.
+func (c *Client) OrgMember(ctx context.Context, owner, repo, user string) (bool, error) {
+	i, err := c.ForRepo(ctx, owner, repo)
+	if err != nil {
+		return false, err
+	}
+	return i.OrgMember(ctx, owner, user)
 }

@@ -22,10 +22,6 @@ const (
 	KeyOnLabel            = "on-label"
 )
 
-// unsupportedKeys are matching annotations Rigger does not evaluate yet. A definition that
-// carries one does not match rather than match more often than its author meant.
-var unsupportedKeys = []string{KeyOnCELExpression, KeyOnComment, KeyOnLabel}
-
 // lookup returns the value of key under either prefix, rigger.dev first.
 func lookup(annotations map[string]string, key string) (value, name string, ok bool) {
 	if v, ok := annotations[PrefixRigger+key]; ok {

@@ -90,14 +90,12 @@ func TestMatch(t *testing.T) {
 		{"draft skipped by option", onPR, with(pr("opened", "main"), func(e *event.Event) { e.PullRequest.Draft = true }), Options{SkipDrafts: true}, nil, false, "draft"},
 		{"ready pr with option", onPR, pr("ready_for_review", "main"), Options{SkipDrafts: true}, nil, true, ""},
 
-		{"comment command on pr", onPR, &event.Event{Kind: event.KindComment, Action: "created", IsPullRequest: true,
+		{"comment command on pr", onPR, &event.Event{Kind: event.KindComment, Action: "created", IsPullRequest: true, Command: "test",
 			HeadCommitMessage: "[skip ci]", PullRequest: &event.PullRequest{Number: 3, BaseBranch: "main"}}, Options{}, nil, true, ""},
+		{"plain comment on pr", onPR, &event.Event{Kind: event.KindComment, Action: "created", IsPullRequest: true,
+			Comment: &event.IssueComment{Body: "looks good"}, PullRequest: &event.PullRequest{Number: 3, BaseBranch: "main"}}, Options{}, nil, false, "not a command"},
 		{"comment on issue", onPR, &event.Event{Kind: event.KindComment, Action: "created"}, Options{}, nil, false, "issue_comment"},
 		{"check run event", onPR, &event.Event{Kind: event.KindCheckRun}, Options{}, nil, false, "check_run"},
-
-		{"cel not supported", pac("on-event", "[push]", "on-target-branch", "[main]", "on-cel-expression", `event == "push"`), push("refs/heads/main"), Options{}, nil, false, "on-cel-expression is not supported yet"},
-		{"comment annotation not supported", pac(PrefixRigger+"on-comment", "^/hello", "on-event", "[push]", "on-target-branch", "[main]"), push("refs/heads/main"), Options{}, nil, false, PrefixRigger + "on-comment is not supported yet"},
-		{"label not supported", pac("on-label", "[bug]", "on-event", "[pull_request]", "on-target-branch", "[main]"), pr("opened", "main"), Options{}, nil, false, "on-label is not supported yet"},
 
 		{"path change matches", pac("on-event", "[push]", "on-target-branch", "[main]", "on-path-change", "[docs/**]"), push("refs/heads/main"), Options{}, []string{"src/a.go", "docs/x/y.md"}, true, "docs/x/y.md"},
 		{"path change no match", pac("on-event", "[push]", "on-target-branch", "[main]", "on-path-change", "[docs/**]"), push("refs/heads/main"), Options{}, []string{"src/a.go"}, false, "no changed file"},
@@ -164,7 +162,7 @@ func TestSelectFetchesChangedFilesOnceAndOnlyWhenNeeded(t *testing.T) {
 		defn("docs", "on-event", "[push]", "on-target-branch", "[main]", "on-path-change", "[docs/**]"),
 		defn("code", "on-event", "[push]", "on-target-branch", "[main]", "on-path-change-ignore", "[docs/**]"),
 		defn("other-branch", "on-event", "[push]", "on-target-branch", "[dev]", "on-path-change", "[**]"),
-		defn("cel", "on-cel-expression", "true"),
+		defn("cel", "on-cel-expression", `event == "pull_request"`),
 	}
 	calls := 0
 	changed := func(context.Context) ([]string, error) { calls++; return []string{"docs/index.md"}, nil }
@@ -182,7 +180,7 @@ func TestSelectFetchesChangedFilesOnceAndOnlyWhenNeeded(t *testing.T) {
 	if calls != 1 {
 		t.Errorf("changed files fetched %d times, want once", calls)
 	}
-	if len(decisions) != len(defs) || decisions[4].Matched || !strings.Contains(decisions[4].Reason, "not supported") {
+	if len(decisions) != len(defs) || decisions[4].Matched || !strings.Contains(decisions[4].Reason, "on-cel-expression is false") {
 		t.Errorf("decisions %+v", decisions)
 	}
 

@@ -16,15 +16,24 @@ type Decision struct {
 
 // Select returns the definitions that run for ev, and the decision for every definition (for
 // logs and `rigger run`). Changed files are fetched at most once, and only if a definition
-// that got as far as its path annotations needs them.
+// that got as far as its path annotations, or a CEL expression reading them, needs them.
+// CEL's files.added, .deleted, .modified and .renamed are known for a push from its payload;
+// for a pull request use SelectChanges.
 func Select(ctx context.Context, defs []*definition.Definition, ev *event.Event, opts Options, changed ChangedFiles) ([]*definition.Definition, []Decision, error) {
-	if changed != nil {
-		changed = Once(changed)
-	}
+	return selectDefs(ctx, defs, opts, &eventMatch{ev: ev, files: eventFiles{ev: ev, changed: changed}})
+}
+
+// SelectChanges is Select with the changed files by kind (a pull request's, from GitHub's
+// list of its files and their status), for CEL's files.added and the like.
+func SelectChanges(ctx context.Context, defs []*definition.Definition, ev *event.Event, opts Options, changes ChangesFunc) ([]*definition.Definition, []Decision, error) {
+	return selectDefs(ctx, defs, opts, &eventMatch{ev: ev, files: eventFiles{ev: ev, changes: changes}})
+}
+
+func selectDefs(ctx context.Context, defs []*definition.Definition, opts Options, m *eventMatch) ([]*definition.Definition, []Decision, error) {
 	var selected []*definition.Definition
 	decisions := make([]Decision, 0, len(defs))
 	for _, d := range defs {
-		r, err := Match(ctx, d.Annotations, ev, opts, changed)
+		r, err := m.match(ctx, d.Annotations, opts)
 		if err != nil {
 			return nil, nil, err
 		}

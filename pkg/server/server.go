@@ -21,6 +21,7 @@ import (
 	"github.com/rigger-ci/rigger/pkg/executor"
 	"github.com/rigger-ci/rigger/pkg/github"
 	"github.com/rigger-ci/rigger/pkg/matcher"
+	"github.com/rigger-ci/rigger/pkg/policy"
 	"github.com/rigger-ci/rigger/pkg/queue"
 	"github.com/rigger-ci/rigger/pkg/reporter"
 	"github.com/rigger-ci/rigger/pkg/run"
@@ -73,7 +74,8 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 	}
 	gh, err := github.New(github.Config{
 		APIURL: cfg.GitHub.APIURL, Token: cfg.GitHub.Token, AppID: cfg.GitHub.AppID, PrivateKeyFile: cfg.GitHub.PrivateKeyFile,
-		Retry: deps.GitHubRetry,
+		RunToken: cfg.GitHub.GitAuthToken,
+		Retry:    deps.GitHubRetry,
 	}, log.Named("github"), reg)
 	if err != nil {
 		return nil, err
@@ -83,14 +85,18 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 		// ten minutes, in order with the rest of its repository's events.
 		retries: wait.Backoff{Duration: time.Second, Factor: 2, Jitter: 0.2, Steps: 10, Cap: 2 * time.Minute},
 	}
-	opts := reporter.Options{Logs: deps.Executor}
+	opts := reporter.Options{Logs: deps.Executor, Logger: log}
 	if ss, ok := deps.Executor.(reporter.SecretSource); ok {
 		opts.Secrets = ss
 	}
 	s.rep = reporter.New(gh, opts)
 	s.trig = trigger.New(gh, definition.NewLoader(definition.DefaultCacheBytes), deps.Executor, s.rep,
 		repositories{cfg},
-		trigger.Options{Matcher: matcher.Options{SkipDrafts: cfg.PullRequests.Drafts == "skip"}},
+		trigger.Options{
+			Matcher:       matcher.Options{SkipDrafts: cfg.PullRequests.Drafts == "skip"},
+			Bots:          cfg.Trust.Bots,
+			CommandPrefix: cfg.ChatOps.Prefix,
+		},
 		log.Named("trigger"))
 	s.queue = queue.New(cfg.Queue.Capacity, cfg.Queue.Workers, s.handle, queue.WithLogger(log.Named("queue")))
 	s.m = newMetrics(reg, func() float64 { return float64(s.queue.Depth()) })
@@ -195,6 +201,10 @@ func (s *Server) handle(ctx context.Context, ev *event.Event) {
 	switch {
 	case out.Ignored != "":
 		result = "ignored"
+	case out.Waiting != "":
+		result = "waiting"
+	case len(out.Commands) > 0 || len(out.Refused) > 0:
+		result = "command"
 	case len(out.Submitted) == 0 && len(out.Existing) > 0:
 		result = "duplicate"
 	case len(out.Submitted) == 0 && out.Cancelled > 0:
@@ -206,7 +216,8 @@ func (s *Server) handle(ctx context.Context, ev *event.Event) {
 	log.Info("event handled", zap.String("result", result), zap.Int("submitted", len(out.Submitted)),
 		zap.Int("existing", len(out.Existing)), zap.Int("skipped", len(out.Skipped)),
 		zap.Int("definition_errors", len(out.Errors)), zap.Int("cancelled", out.Cancelled),
-		zap.String("ignored", out.Ignored), zap.Duration("took", time.Since(start)))
+		zap.String("ignored", out.Ignored), zap.String("waiting", out.Waiting), zap.Strings("commands", out.Commands),
+		zap.Strings("refused", out.Refused), zap.Duration("took", time.Since(start)))
 }
 
 // report passes a run's new state to GitHub, for runs of this Rigger's own: the run's
@@ -239,5 +250,10 @@ func (rs repositories) Lookup(fullName string) (trigger.Repository, bool) {
 	for _, p := range r.Params {
 		params[p.Name] = p.Value
 	}
-	return trigger.Repository{Namespace: r.Namespace, ServiceAccount: r.ServiceAccount, Params: params}, true
+	return trigger.Repository{
+		Namespace: r.Namespace, ServiceAccount: r.ServiceAccount, Params: params,
+		AllowedServiceAccounts: r.AllowedServiceAccounts,
+		DefinitionsFrom:        r.Trust.DefinitionsFrom,
+		Trust:                  policy.Settings{Users: r.Trust.TrustedUsers, Teams: r.Trust.TrustedTeams},
+	}, true
 }

@@ -26,3 +26,19 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMask checks that filling a masked text gives what rendering the text gives: masking
+// changes where values go in, never which values or where they stand.
+func FuzzMask(f *testing.F) {
+	for _, s := range []string{"{{ revision }}", "{{{revision}}}", "a: {{ repo_url }}\n{{ x }}", "rgrvar0_0_ {{revision}}"} {
+		f.Add([]byte(s), "v")
+	}
+	f.Fuzz(func(t *testing.T, src []byte, val string) {
+		vars := map[string]string{"revision": val, "repo_url": "{{ revision }}"}
+		m := Mask(src, vars)
+		got, _ := m.Fill(string(m.Text))
+		if want := string(Render(src, vars)); got != want {
+			t.Fatalf("Fill(Mask(%q)) = %q, Render = %q", src, got, want)
+		}
+	})
+}

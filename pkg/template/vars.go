@@ -22,12 +22,19 @@ const (
 	GitTag            = "git_tag"
 	TargetNamespace   = "target_namespace"
 	GitAuthSecret     = "git_auth_secret"
+	// TriggerComment is the comment that started the run (/test, /retest, on-comment).
+	TriggerComment = "trigger_comment"
 )
+
+// GitAuthSecretPlaceholder is what {{ git_auth_secret }} parses to. Each run gets a Secret
+// of its own, holding a token of its own, and the trigger writes that Secret's name in place
+// of this one once it knows which run a definition becomes.
+const GitAuthSecretPlaceholder = "rigger-git-auth-secret-placeholder"
 
 // Names lists every variable Rigger fills, e.g. for `rigger lint` to substitute placeholders.
 func Names() []string {
 	return []string{Revision, RepoURL, RepoOwner, RepoName, SourceBranch, TargetBranch,
-		SourceURL, Sender, PullRequestNumber, EventType, GitTag, TargetNamespace, GitAuthSecret}
+		SourceURL, Sender, PullRequestNumber, EventType, GitTag, TargetNamespace, GitAuthSecret, TriggerComment}
 }
 
 const (
@@ -54,6 +61,7 @@ func Vars(ev *event.Event, namespace, gitAuthSecret string) map[string]string {
 		TargetBranch:      "",
 		PullRequestNumber: "",
 		GitTag:            "",
+		TriggerComment:    "",
 	}
 	if pr := ev.PullRequest; pr != nil {
 		v[SourceBranch] = pr.HeadBranch
@@ -74,6 +82,9 @@ func Vars(ev *event.Event, namespace, gitAuthSecret string) map[string]string {
 		branch := strings.TrimPrefix(ev.Ref, headsPrefix)
 		v[SourceBranch] = branch
 		v[TargetBranch] = branch
+	}
+	if ev.Comment != nil {
+		v[TriggerComment] = ev.Comment.Body
 	}
 	if tag, ok := strings.CutPrefix(ev.Ref, tagsPrefix); ok {
 		v[GitTag] = tag

@@ -22,7 +22,7 @@ func TestVars(t *testing.T) {
 			want: map[string]string{"revision": "aaa", "repo_url": "https://github.com/octo/hello",
 				"repo_owner": "octo", "repo_name": "hello", "source_branch": "fix", "target_branch": "main",
 				"source_url": "https://github.com/alice/hello", "sender": "alice", "pull_request_number": "7",
-				"event_type": "pull_request", "git_tag": "", "target_namespace": "ci", "git_auth_secret": "tok"},
+				"event_type": "pull_request", "git_tag": "", "target_namespace": "ci", "git_auth_secret": "tok", "trigger_comment": ""},
 		},
 		{
 			name: "push to branch",
@@ -30,7 +30,7 @@ func TestVars(t *testing.T) {
 			want: map[string]string{"revision": "bbb", "repo_url": "https://github.com/octo/hello",
 				"repo_owner": "octo", "repo_name": "hello", "source_branch": "release/1.x", "target_branch": "release/1.x",
 				"source_url": "https://github.com/octo/hello", "sender": "bob", "pull_request_number": "",
-				"event_type": "push", "git_tag": "", "target_namespace": "ci", "git_auth_secret": "tok"},
+				"event_type": "push", "git_tag": "", "target_namespace": "ci", "git_auth_secret": "tok", "trigger_comment": ""},
 		},
 		{
 			name: "push of tag",
@@ -38,7 +38,7 @@ func TestVars(t *testing.T) {
 			want: map[string]string{"revision": "ccc", "repo_url": "https://github.com/octo/hello",
 				"repo_owner": "octo", "repo_name": "hello", "source_branch": "refs/tags/v1.2.0", "target_branch": "refs/tags/v1.2.0",
 				"source_url": "https://github.com/octo/hello", "sender": "bob", "pull_request_number": "",
-				"event_type": "push", "git_tag": "v1.2.0", "target_namespace": "ci", "git_auth_secret": "tok"},
+				"event_type": "push", "git_tag": "v1.2.0", "target_namespace": "ci", "git_auth_secret": "tok", "trigger_comment": ""},
 		},
 		{
 			name: "comment on pull request",
@@ -47,7 +47,7 @@ func TestVars(t *testing.T) {
 			want: map[string]string{"revision": "ddd", "repo_url": "https://github.com/octo/hello",
 				"repo_owner": "octo", "repo_name": "hello", "source_branch": "", "target_branch": "",
 				"source_url": "https://github.com/octo/hello", "sender": "carol", "pull_request_number": "9",
-				"event_type": "pull_request", "git_tag": "", "target_namespace": "ci", "git_auth_secret": "tok"},
+				"event_type": "pull_request", "git_tag": "", "target_namespace": "ci", "git_auth_secret": "tok", "trigger_comment": ""},
 		},
 	}
 	for _, tt := range tests {

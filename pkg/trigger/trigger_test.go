@@ -61,11 +61,18 @@ type fixture struct {
 	trig *trigger.Trigger
 	hook string
 	evs  events
+	// client is Rigger's GitHub client, whose calls the tests count.
+	client *github.Client
 }
 
 // newFixture builds a trigger of real parts: the GitHub client in App mode against the
 // fake, the definition loader, the local executor and the reporter.
 func newFixture(t *testing.T, repos repositories, files map[string]string) *fixture {
+	t.Helper()
+	return newFixtureWith(t, repos, files, trigger.Options{})
+}
+
+func newFixtureWith(t *testing.T, repos repositories, files map[string]string, opts trigger.Options) *fixture {
 	t.Helper()
 	key := appKey()
 	fake, err := fakegithub.New(fakegithub.Options{Dir: t.TempDir(),
@@ -81,6 +88,9 @@ func newFixture(t *testing.T, repos repositories, files map[string]string) *fixt
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Pull requests are opened by octocat unless a test says otherwise: a member of the
+	// organization, whom GitHub's payloads say is one, so the trust policy costs no call.
+	fake.SetOrgMember("acme", "octocat")
 	if _, err := repo.Commit("main", "Initial commit", files); err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +109,7 @@ func newFixture(t *testing.T, repos repositories, files map[string]string) *fixt
 	}
 	t.Cleanup(func() { _ = exec.Close() })
 	rep := reporter.New(gh, reporter.Options{Logs: exec})
-	trig := trigger.New(gh, definition.NewLoader(0), exec, rep, repos, trigger.Options{}, zaptest.NewLogger(t))
+	trig := trigger.New(gh, definition.NewLoader(0), exec, rep, repos, opts, zaptest.NewLogger(t))
 
 	evs := make(events, 10)
 	hook, err := webhook.New(webhook.Config{Secrets: []string{secret}, Enqueuer: evs})
@@ -108,7 +118,7 @@ func newFixture(t *testing.T, repos repositories, files map[string]string) *fixt
 	}
 	hs := httptest.NewServer(hook)
 	t.Cleanup(hs.Close)
-	return &fixture{t: t, gh: fake, repo: repo, exec: exec, trig: trig, hook: hs.URL, evs: evs}
+	return &fixture{t: t, gh: fake, repo: repo, exec: exec, trig: trig, hook: hs.URL, evs: evs, client: gh}
 }
 
 func configured() repositories {
@@ -317,7 +327,7 @@ func TestHandleIgnores(t *testing.T) {
 	t.Run("comment", func(t *testing.T) {
 		f := newFixture(t, configured(), standardFiles())
 		pr := f.openPR()
-		out, err := f.handle(f.receive(f.gh.SendIssueComment(ctx, f.hook, secret, repoName, pr.Number, "octocat", "/retest")))
+		out, err := f.handle(f.receive(f.gh.SendIssueComment(ctx, f.hook, secret, repoName, pr.Number, "octocat", "Thanks, /retest once CI is green")))
 		if err != nil || out.Ignored == "" || len(out.Submitted) != 0 {
 			t.Fatalf("outcome = %+v, %v", out, err)
 		}

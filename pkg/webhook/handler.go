@@ -147,6 +147,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		finish(http.StatusOK, ResultAccepted, reply{Status: "pong", Delivery: delivery})
 		return
 	}
+	// For CEL's headers: the request's own map, no copy; nothing writes to it after this.
+	ev.Headers = r.Header
 	h.enqueue(w, ev, log, finish)
 }
 

@@ -23,8 +23,8 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 		Use:   "lint",
 		Short: "Check a checkout's .tekton definitions",
 		Long: `Check every .tekton definition of the checkout in --dir: YAML, Tekton's defaulting and
-validation (with in-repo Pipeline and Task references inlined) and that every required param
-has a value. Template variables are filled as for a pull request of the current branch.
+validation (with in-repo Pipeline and Task references inlined), that every required param
+has a value, and that every on-cel-expression and on-comment compiles. Template variables are filled as for a pull request of the current branch.
 
 Each problem is printed as file:line: message; ignored documents are printed as warnings.
 Exit status: 0 when every definition is valid, 1 otherwise.`,
@@ -52,10 +52,15 @@ func lint(ctx context.Context, f *factory.Factory, dir string) error {
 	}
 	errs := append(definition.Errors{}, set.Errors...)
 	errs = append(errs, runcmd.CheckParams(ctx, set.Definitions)...)
+	matchErrs, matchWarnings := checkMatching(files, set.Definitions)
+	errs = append(errs, matchErrs...)
 
 	out := f.IO.Out
 	for _, n := range set.Notes {
 		fmt.Fprintln(out, warning(n))
+	}
+	for _, w := range matchWarnings {
+		fmt.Fprintln(out, w)
 	}
 	for _, d := range set.Definitions {
 		for _, n := range d.Notes {

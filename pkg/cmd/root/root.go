@@ -6,6 +6,7 @@ import (
 	"github.com/rigger-ci/rigger/pkg/cmd/lint"
 	runcmd "github.com/rigger-ci/rigger/pkg/cmd/run"
 	"github.com/rigger-ci/rigger/pkg/cmd/serve"
+	shardcmd "github.com/rigger-ci/rigger/pkg/cmd/shard"
 	"github.com/rigger-ci/rigger/pkg/cmd/version"
 	"github.com/spf13/cobra"
 )
@@ -22,6 +23,6 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 	cmd.SetIn(f.IO.In)
 	cmd.SetOut(f.IO.Out)
 	cmd.SetErr(f.IO.ErrOut)
-	cmd.AddCommand(serve.NewCmd(f), runcmd.NewCmd(f), lint.NewCmd(f), version.NewCmd(f))
+	cmd.AddCommand(serve.NewCmd(f), runcmd.NewCmd(f), lint.NewCmd(f), shardcmd.NewCmd(f), version.NewCmd(f))
 	return cmd
 }

@@ -62,6 +62,7 @@ func (o *options) execute(ctx context.Context, f *factory.Factory, c *Checkout, 
 	results, cancelled := wait(ctx, ex, c, submitted)
 	prog.close()
 	printSummary(out, results, o.logs)
+	printTestSummaries(out, ex, results)
 	failed := 0
 	for _, r := range results {
 		if r.Run.State != runmodel.Succeeded {

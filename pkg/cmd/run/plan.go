@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/rigger-ci/rigger/pkg/definition"
 	"github.com/rigger-ci/rigger/pkg/event"
@@ -31,18 +32,23 @@ type runPlan struct {
 // plan loads the definitions, selects those to run (the explicit files' or the matching
 // ones), sets the params and checks them. Every problem it finds is a validation error
 // (exit 2): nothing has started yet.
-func plan(ctx context.Context, errOut io.Writer, c *Checkout, ev *event.Event, explicit []string, params []Param, changedGiven bool) (*runPlan, error) {
+func plan(ctx context.Context, errOut io.Writer, c *Checkout, ev *event.Event, explicit, names []string, params []Param, changedGiven bool) (*runPlan, error) {
 	files, set, err := Load(ctx, c, c.Vars(ev))
 	if err != nil {
 		return nil, usage("%v", err)
 	}
 	p := &runPlan{}
 	var selected []*definition.Definition
-	if len(explicit) > 0 {
+	switch {
+	case len(explicit) > 0:
 		if selected, err = selectFiles(errOut, files, set, explicit); err != nil {
 			return nil, err
 		}
-	} else {
+	case len(names) > 0:
+		if selected, err = selectNames(set, names); err != nil {
+			return nil, err
+		}
+	default:
 		if len(set.Errors) > 0 {
 			return nil, invalid(errOut, set.Errors, "run the files you want by name to ignore the others")
 		}
@@ -78,6 +84,23 @@ func plan(ctx context.Context, errOut io.Writer, c *Checkout, ev *event.Event, e
 		return nil, invalid(errOut, errs, "")
 	}
 	return p, nil
+}
+
+// selectNames picks the definitions a /test comment names, whatever their annotations say.
+func selectNames(set *definition.Set, names []string) ([]*definition.Definition, error) {
+	var selected []*definition.Definition
+	for _, n := range names {
+		i := slices.IndexFunc(set.Definitions, func(d *definition.Definition) bool { return d.Name == n })
+		if i < 0 {
+			have := make([]string, 0, len(set.Definitions))
+			for _, d := range set.Definitions {
+				have = append(have, d.Name)
+			}
+			return nil, usage("--comment: there is no definition named %q (there are: %s)", n, strings.Join(have, ", "))
+		}
+		selected = append(selected, set.Definitions[i])
+	}
+	return selected, nil
 }
 
 // selectFiles picks the definitions of the given files. Errors in those files stop the run;

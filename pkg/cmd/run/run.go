@@ -29,6 +29,7 @@ type options struct {
 	targetBranch string
 	changedFiles []string
 	params       []string
+	comment      string
 	dryRun       bool
 	output       string
 	logs         bool
@@ -62,6 +63,7 @@ validation error, in which case nothing was started.`,
 		Example: `  rigger run                                   # what a pull request to main would run
   rigger run --event push --target-branch release-1 --param go_version=1.26
   rigger run .tekton/unit.yaml                 # one file's definitions, whatever they say
+  rigger run --comment '/test unit level=high' # what that comment on a pull request would run
   rigger run --dry-run -o yaml                 # the PipelineRuns that would be created`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd.Context(), f, args)
@@ -74,6 +76,7 @@ validation error, in which case nothing was started.`,
 	fl.StringVar(&o.targetBranch, "target-branch", "", "the branch a pull request targets or a push updates (default: main for a pull request, the current branch for a push)")
 	fl.StringSliceVar(&o.changedFiles, "changed-files", nil, "the changed files, for on-path-change (default: git diff against the target branch, and uncommitted files)")
 	fl.StringArrayVarP(&o.params, "param", "p", nil, "set a PipelineRun param, name=value (repeatable; comma-separated for an array param)")
+	fl.StringVar(&o.comment, "comment", "", "run what this pull request comment would run: '/test [name...] [key=value...]', '/retest [name]', or a comment for on-comment definitions")
 	fl.BoolVar(&o.dryRun, "dry-run", false, "print the PipelineRuns that would run, start nothing")
 	fl.StringVarP(&o.output, "output", "o", "", "with --dry-run: yaml or json (default yaml)")
 	fl.BoolVar(&o.logs, "logs", false, "stream step logs, each line prefixed with pipeline/task/step")
@@ -116,6 +119,9 @@ func (o *options) check(args []string) error {
 	if o.runtime != "" && local.Isolation(o.isolation) != local.IsolationContainer {
 		return usage("--container-runtime only matters with --isolation container")
 	}
+	if len(args) > 0 && o.comment != "" {
+		return usage("--comment selects definitions itself; give it without files")
+	}
 	if len(args) > 0 && o.changedFiles != nil {
 		return usage("--changed-files only matters when selecting by annotations, not with files")
 	}
@@ -139,6 +145,12 @@ func (o *options) run(ctx context.Context, f *factory.Factory, args []string) er
 	if err != nil {
 		return usage("%v", err)
 	}
+	var names []string
+	if o.comment != "" {
+		if names, params, err = commentEvent(ev, o.comment, params); err != nil {
+			return err
+		}
+	}
 	base, err := filepath.Abs(o.dir)
 	if err != nil {
 		return usage("%v", err)
@@ -148,7 +160,7 @@ func (o *options) run(ctx context.Context, f *factory.Factory, args []string) er
 		return usage("%v", err)
 	}
 
-	p, err := plan(ctx, f.IO.ErrOut, c, ev, explicit, params, o.changedFiles != nil)
+	p, err := plan(ctx, f.IO.ErrOut, c, ev, explicit, names, params, o.changedFiles != nil)
 	if err != nil {
 		return err
 	}

@@ -394,3 +394,33 @@ func TestCancelStopsTheRun(t *testing.T) {
 		t.Errorf("summary does not show the run cancelled\n%s", res)
 	}
 }
+
+// --comment shows what a comment on the pull request would run: /test names run whatever
+// their annotations say, with params; a plain comment runs the on-comment definitions.
+func TestRunComment(t *testing.T) {
+	deploy := `    pipelinesascode.tekton.dev/on-comment: "^/deploy"` + "\n"
+	repo := gitRepo(t, map[string]string{
+		".tekton/pr.yaml":     pipelineRun("unit", "[pull_request]", "[main]", "", "echo unit"),
+		".tekton/push.yaml":   pipelineRun("release", "[push]", "[main]", "", "echo release"),
+		".tekton/deploy.yaml": pipelineRun("deploy", "[pull_request]", "[main]", deploy, "echo 'asked: {{ trigger_comment }}'"),
+	})
+	ctx := context.Background()
+	res := rigger(t, ctx, "-C", repo, "--data-dir", t.TempDir(), "--comment", "/test release")
+	if res.code != 0 || !strings.Contains(res.out, "release: succeeded") || strings.Contains(res.out, "unit:") {
+		t.Fatalf("/test release: exit %d\n%s", res.code, res)
+	}
+	// /test matches as the pull request: deploy's on-event lists pull_request too.
+	res = rigger(t, ctx, "-C", repo, "--data-dir", t.TempDir(), "--comment", "/test")
+	if res.code != 0 || !strings.Contains(res.out, "unit: succeeded") || strings.Contains(res.out, "release:") {
+		t.Fatalf("/test: exit %d\n%s", res.code, res)
+	}
+	res = rigger(t, ctx, "-C", repo, "--data-dir", t.TempDir(), "--logs", "--comment", "/deploy to staging")
+	if res.code != 0 || !strings.Contains(res.out, "deploy: succeeded") || !strings.Contains(res.out, "asked: /deploy to staging") || strings.Contains(res.out, "unit:") {
+		t.Fatalf("/deploy: exit %d\n%s", res.code, res)
+	}
+	for _, bad := range []string{"/test nosuch", "/cancel", "/test\n/retest"} {
+		if res := rigger(t, ctx, "-C", repo, "--data-dir", t.TempDir(), "--comment", bad); res.code != 2 {
+			t.Errorf("--comment %q: exit %d, want 2\n%s", bad, res.code, res)
+		}
+	}
+}

@@ -71,7 +71,8 @@ type containerStep struct {
 	Args       []string
 	Env        []corev1.EnvVar
 	WorkingDir string
-	Mount      string // a host directory mounted at the same path
+	Mount      string   // a host directory mounted at the same path
+	Volumes    []string // more such directories: the run's persistent volume claims
 	DataDirID  string
 }
 
@@ -83,6 +84,9 @@ func (c *ContainerRuntime) runArgs(s containerStep) []string {
 		"--network", "host", "--pull", pullFlag(s.PullPolicy)}
 	args = append(args, ulimitFlags()...)
 	args = append(args, "--volume", s.Mount+":"+s.Mount, "--workdir", s.WorkingDir)
+	for _, v := range s.Volumes {
+		args = append(args, "--volume", v+":"+v)
+	}
 	for _, e := range s.Env {
 		args = append(args, "--env", e.Name+"="+e.Value)
 	}
@@ -200,7 +204,7 @@ func lastLine(out []byte, err error) string {
 func (x *execution) inContainer(ps processSpec, step *v1.Step, name string) (processSpec, error) {
 	cs := containerStep{
 		Name: name, Image: qualifiedImage(step.Image), PullPolicy: step.ImagePullPolicy, Env: step.Env,
-		WorkingDir: ps.Dir, Mount: x.runDir, DataDirID: x.dataDirID,
+		WorkingDir: ps.Dir, Mount: x.runDir, Volumes: x.volumes, DataDirID: x.dataDirID,
 	}
 	switch {
 	case ps.Script != "":

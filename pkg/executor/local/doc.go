@@ -11,6 +11,8 @@
 //	<dataDir>/runs/<run>/workspace/<ws>          one directory per pipeline workspace
 //	<dataDir>/runs/<run>/taskruns/<taskrun>/     results and scripts of one task run
 //	<dataDir>/runs/<run>/logs/<task>/<step>.log  step logs (stdout and stderr)
+//	<dataDir>/volumes/<claimName>/               a persistentVolumeClaim workspace: kept
+//	                                             between runs, as the claim is on a cluster
 //
 // With process isolation steps run on the host: a step's image, compute resources and
 // security context describe a container and have no meaning for a host process, so they are

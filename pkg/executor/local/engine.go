@@ -42,6 +42,7 @@ type execution struct {
 	rec        *recorder
 	runDir     string
 	workspaces map[string]string // pipeline workspace -> host directory
+	volumes    []string          // the persistent claims' directories among them
 	slots      chan struct{}     // executor-wide limit on task runs at once
 	env        []string          // the host environment steps start from
 	logPath    func(task, step string) string

@@ -181,15 +181,23 @@ func (e *Executor) newExecution(p *plan, a *activeRun) (*execution, error) {
 	name := p.pr.Name
 	runDir := e.store.runDir(name)
 	wsDirs := map[string]string{}
+	var volumes []string
 	for _, b := range p.pr.Spec.Workspaces {
 		dir := filepath.Join(runDir, "workspace", b.Name)
+		if b.PersistentVolumeClaim != nil {
+			// A claim outlives the run on a cluster, so here too: the same claim name is
+			// the same directory for every run, which is how a pipeline keeps a cache (the
+			// test timing history of go-test-sharded) between runs.
+			dir = e.store.volumeDir(b.PersistentVolumeClaim.ClaimName)
+			volumes = append(volumes, dir)
+		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
 		wsDirs[b.Name] = dir
 	}
 	x := &execution{
-		plan: p, rec: a.rec, runDir: runDir, workspaces: wsDirs, slots: e.slots, env: e.env,
+		plan: p, rec: a.rec, runDir: runDir, workspaces: wsDirs, volumes: volumes, slots: e.slots, env: e.env,
 		logPath:   func(task, step string) string { return e.store.logPath(name, task, step) },
 		cancelled: &a.cancelled, shutdown: &e.shutdown, outcomes: map[string]outcome{},
 	}
@@ -232,9 +240,7 @@ func (e *Executor) Cancel(ctx context.Context, sel executor.Selector) (int, erro
 	}
 	var picked []*activeRun
 	for _, a := range e.activeRuns() {
-		r := a.rec.snapshot()
-		if r.Repo == sel.Repo && (sel.PullRequest == 0 || r.PullRequest == sel.PullRequest) &&
-			(sel.SHA == "" || r.SHA == sel.SHA) && (sel.Definition == "" || r.Definition == sel.Definition) {
+		if r := a.rec.snapshot(); sel.Matches(&r) {
 			picked = append(picked, a)
 		}
 	}
@@ -243,6 +249,24 @@ func (e *Executor) Cancel(ctx context.Context, sel executor.Selector) (int, erro
 		a.cancel()
 	}
 	return len(picked), nil
+}
+
+// List returns the selected runs of the store (every one the executor ran or runs).
+func (e *Executor) List(ctx context.Context, namespace string, sel executor.Selector) ([]run.Run, error) {
+	all, err := e.All()
+	if err != nil {
+		return nil, err
+	}
+	var out []run.Run
+	for _, r := range all {
+		if (namespace == "" || r.Namespace == namespace) && sel.Matches(r) {
+			if live, err := e.get(r.Name); err == nil && live != nil {
+				r = live
+			}
+			out = append(out, *r)
+		}
+	}
+	return out, nil
 }
 
 // activeRuns lists the runs in progress. Callers must not hold e.mu while they read a
@@ -297,8 +321,8 @@ func (e *Executor) get(name string) (*run.Run, error) {
 	return e.store.get(name)
 }
 
-// List returns every run in the store, finished or not.
-func (e *Executor) List() ([]*run.Run, error) {
+// All returns every run in the store, finished or not.
+func (e *Executor) All() ([]*run.Run, error) {
 	e.flush()
 	return e.store.list()
 }
@@ -306,6 +330,12 @@ func (e *Executor) List() ([]*run.Run, error) {
 // LogPath is the file that holds a step's log.
 func (e *Executor) LogPath(r *run.Run, task, step string) string {
 	return e.store.logPath(r.Name, task, step)
+}
+
+// WorkspaceDir is where a run's workspace ws was, for a volumeClaimTemplate or emptyDir
+// binding: what the run left there (test reports) can be read after it ended.
+func (e *Executor) WorkspaceDir(r *run.Run, ws string) string {
+	return filepath.Join(e.store.runDir(r.Name), "workspace", ws)
 }
 
 // LogTail returns the last lines of a step's log.

@@ -259,7 +259,7 @@ func TestBadInputStartsNothing(t *testing.T) {
 			}
 		})
 	}
-	runs, err := e.List()
+	runs, err := e.All()
 	if err != nil || len(runs) != 0 {
 		t.Errorf("store holds %d runs (%v) after bad input, want none", len(runs), err)
 	}

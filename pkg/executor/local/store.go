@@ -182,6 +182,10 @@ func (s *store) list() ([]*run.Run, error) {
 
 func (s *store) runDir(name string) string { return filepath.Join(s.dir, "runs", name) }
 
+// volumeDir is where a persistentVolumeClaim's data lives. Validation has made the claim name
+// a DNS subdomain, so it cannot climb out of volumes/.
+func (s *store) volumeDir(claim string) string { return filepath.Join(s.dir, "volumes", claim) }
+
 // logPath is where a step's output is kept.
 func (s *store) logPath(runName, task, step string) string {
 	return filepath.Join(s.runDir(runName), "logs", task, step+".log")

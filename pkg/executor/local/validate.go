@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	prresources "github.com/rigger-ci/rigger/internal/tektonreconciler/pipelinerun/resources"
@@ -11,6 +12,7 @@ import (
 	"github.com/tektoncd/pipeline/pkg/reconciler/pipeline/dag"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"knative.dev/pkg/apis"
 )
 
@@ -168,6 +170,11 @@ func unsupported(pr *v1.PipelineRun, inContainers bool) error {
 			no("a projected workspace", path+".projected")
 		case w.CSI != nil:
 			no("a csi workspace", path+".csi")
+		case w.PersistentVolumeClaim != nil:
+			// The claim name becomes a directory name under the data directory.
+			if msgs := validation.IsDNS1123Subdomain(w.PersistentVolumeClaim.ClaimName); len(msgs) > 0 {
+				errs = errs.Also(&apis.FieldError{Message: "invalid claimName: " + strings.Join(msgs, "; "), Paths: []string{path + ".persistentVolumeClaim.claimName"}})
+			}
 		}
 	}
 	if s.PipelineSpec != nil {

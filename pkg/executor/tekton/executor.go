@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
@@ -57,6 +58,7 @@ func (e *Executor) Submit(ctx context.Context, req *executor.Request) (*run.Run,
 	pr.APIVersion, pr.Kind = "tekton.dev/v1", "PipelineRun"
 	pr.Name, pr.GenerateName, pr.Namespace = r.Identity.Name(), "", req.Namespace
 	pr.ResourceVersion, pr.UID = "", ""
+	withoutBookkeeping(pr.Labels, pr.Annotations)
 	pr.Labels = merge(pr.Labels, labelsFor(&r))
 	pr.Annotations = merge(pr.Annotations, annotationsFor(&r))
 
@@ -146,6 +148,37 @@ func (e *Executor) Cancel(ctx context.Context, sel executor.Selector) (int, erro
 		n++
 	}
 	return n, errors.Join(errs...)
+}
+
+// List returns the selected PipelineRuns of namespace, from the watch's informer cache while
+// Watch runs, otherwise from the apiserver.
+func (e *Executor) List(ctx context.Context, namespace string, sel executor.Selector) ([]run.Run, error) {
+	selector, err := labels.Parse(selectorFor(sel.Repo, sel.PullRequest, sel.SHA, sel.Definition))
+	if err != nil {
+		return nil, err
+	}
+	var prs []*pipelinev1.PipelineRun
+	if l := e.lister.Load(); l != nil {
+		if prs, err = (*l).PipelineRuns(namespace).List(selector); err != nil {
+			return nil, err
+		}
+	} else {
+		list, err := e.tekton.TektonV1().PipelineRuns(namespace).List(ctx, metav1.ListOptions{LabelSelector: selector.String(), ResourceVersion: "0"})
+		if err != nil {
+			return nil, fmt.Errorf("listing PipelineRuns: %w", err)
+		}
+		for i := range list.Items {
+			prs = append(prs, &list.Items[i])
+		}
+	}
+	out := make([]run.Run, 0, len(prs))
+	for _, pr := range prs {
+		// Labels hold shortened values; the annotations hold the whole ones.
+		if r := RunFromPipelineRun(pr, nil); sel.Matches(&r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // SetCheckRunID records the check run that reports on a run, for runs whose check run was

@@ -30,6 +30,31 @@ const (
 	AnnotationSHA        = "rigger.dev/full-sha"
 )
 
+// bookkeeping are the annotations Rigger keeps its own state in. A definition must not
+// steer them: a check-run ID of its choosing would have Rigger report into another check
+// run, a repository of its choosing would have it report to another repository.
+var bookkeeping = map[string]bool{
+	AnnotationRepo: true, AnnotationRepoURL: true, AnnotationDelivery: true, AnnotationCheckRunID: true,
+	AnnotationSender: true, AnnotationTrigger: true, AnnotationAttempt: true, AnnotationDefinition: true,
+	AnnotationSHA: true,
+}
+
+// withoutBookkeeping drops from a definition's labels every rigger.dev/ label (Rigger selects
+// runs by them) and from its annotations Rigger's bookkeeping, keeping the rigger.dev/
+// annotations that say when a definition runs.
+func withoutBookkeeping(labels, annotations map[string]string) {
+	for k := range labels {
+		if strings.HasPrefix(k, "rigger.dev/") {
+			delete(labels, k)
+		}
+	}
+	for k := range annotations {
+		if bookkeeping[k] {
+			delete(annotations, k)
+		}
+	}
+}
+
 // LabelValue makes v a valid label value: kept when valid, otherwise cleaned and, when too
 // long, truncated with a hash suffix so distinct values stay distinct.
 func LabelValue(v string) string {

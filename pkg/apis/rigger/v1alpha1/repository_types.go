@@ -55,14 +55,47 @@ type RepositorySpec struct {
 	// +listType=map
 	// +listMapKey=name
 	Params []Param `json:"params,omitempty" mapstructure:"params"`
-	// Trust says whose pull requests run without an /ok-to-test and which branch's .tekton
-	// definitions they run. Unset: the defaults of Trust's fields.
+	// AllowedServiceAccounts are the service accounts, besides ServiceAccount, that a
+	// definition may name. A definition naming any other is refused: a pull request must not
+	// pick the identity its code runs with.
 	// +optional
-	Trust *Trust `json:"trust,omitempty" mapstructure:"trust"`
+	// +listType=set
+	AllowedServiceAccounts []string `json:"allowedServiceAccounts,omitempty" mapstructure:"allowedServiceAccounts"`
+	// Trust says whose pull requests run without a member's /ok-to-test.
+	// +optional
+	Trust Trust `json:"trust,omitempty" mapstructure:"trust"`
 	// Secrets name Secrets in the Repository's namespace that hold this repository's own
 	// credentials, used instead of the ones Rigger was started with.
 	// +optional
 	Secrets *RepositorySecrets `json:"secrets,omitempty" mapstructure:"secrets"`
+}
+
+// Where an approved outsider's pull request takes its definitions from.
+const (
+	// DefinitionsFromHead runs the .tekton/ of the pull request's head (the default).
+	DefinitionsFromHead = "head"
+	// DefinitionsFromBase runs the target branch's .tekton/, so an outsider cannot change
+	// what runs, only the code it runs on.
+	DefinitionsFromBase = "base"
+)
+
+// Trust is a repository's trust policy. Trusted without it: the repository's owner, members
+// of its organization, collaborators with write permission or more, the approvers and
+// reviewers of the default branch's OWNERS file, and the bots of Rigger's configuration.
+type Trust struct {
+	// DefinitionsFrom is head or base: where an approved outsider's pull request takes its
+	// definitions from. Empty means head.
+	// +optional
+	// +kubebuilder:validation:Enum=head;base
+	DefinitionsFrom string `json:"definitionsFrom,omitempty" mapstructure:"definitionsFrom"`
+	// TrustedUsers are logins trusted in this repository.
+	// +optional
+	// +listType=set
+	TrustedUsers []string `json:"trustedUsers,omitempty" mapstructure:"trustedUsers"`
+	// TrustedTeams are teams ("org/team-slug") whose members are trusted in this repository.
+	// +optional
+	// +listType=set
+	TrustedTeams []string `json:"trustedTeams,omitempty" mapstructure:"trustedTeams"`
 }
 
 // Param is one named value offered to templates.
@@ -73,34 +106,6 @@ type Param struct {
 	Name string `json:"name" mapstructure:"name"`
 	// Value replaces the variable.
 	Value string `json:"value" mapstructure:"value"`
-}
-
-// Which branch's .tekton definitions a pull request runs.
-const (
-	// DefinitionsFromHead runs the pull request's own definitions (what its author wrote).
-	DefinitionsFromHead = "head"
-	// DefinitionsFromBase runs the target branch's definitions, so an untrusted pull request
-	// cannot change what runs.
-	DefinitionsFromBase = "base"
-)
-
-// Trust is the repository's trust policy for outside contributors.
-type Trust struct {
-	// DefinitionsFrom is where a pull request's definitions come from: head (the pull
-	// request's commit) or base (its target branch).
-	// +optional
-	// +kubebuilder:validation:Enum=head;base
-	// +kubebuilder:default=head
-	DefinitionsFrom string `json:"definitionsFrom,omitempty" mapstructure:"definitionsFrom"`
-	// TrustedUsers are GitHub logins whose pull requests run without /ok-to-test, besides
-	// the repository's collaborators and its organization's members.
-	// +optional
-	// +listType=set
-	TrustedUsers []string `json:"trustedUsers,omitempty" mapstructure:"trustedUsers"`
-	// TrustedTeams are GitHub teams, as org/team-slug, whose members are trusted likewise.
-	// +optional
-	// +listType=set
-	TrustedTeams []string `json:"trustedTeams,omitempty" mapstructure:"trustedTeams"`
 }
 
 // RepositorySecrets points at Secrets holding one repository's credentials.

@@ -132,11 +132,12 @@ func (in *RepositorySpec) DeepCopyInto(out *RepositorySpec) {
 		*out = make([]Param, len(*in))
 		copy(*out, *in)
 	}
-	if in.Trust != nil {
-		in, out := &in.Trust, &out.Trust
-		*out = new(Trust)
-		(*in).DeepCopyInto(*out)
+	if in.AllowedServiceAccounts != nil {
+		in, out := &in.AllowedServiceAccounts, &out.AllowedServiceAccounts
+		*out = make([]string, len(*in))
+		copy(*out, *in)
 	}
+	in.Trust.DeepCopyInto(&out.Trust)
 	if in.Secrets != nil {
 		in, out := &in.Secrets, &out.Secrets
 		*out = new(RepositorySecrets)

@@ -1,0 +1,3 @@
+module github.com/rigger-ci/rigger/examples/sharded
+
+go 1.26

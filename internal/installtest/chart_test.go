@@ -227,8 +227,10 @@ func TestDefaultsRenderASecureDeployment(t *testing.T) {
 	for _, e := range c.Env {
 		env[e.Name] = e.ValueFrom
 	}
-	if s := env["RIGGER_WEBHOOK_SECRET"]; s == nil || s.SecretKeyRef == nil || s.SecretKeyRef.Name != "rigger-github" || s.SecretKeyRef.Key != "webhook-secret" {
-		t.Errorf("RIGGER_WEBHOOK_SECRET from %+v", s)
+	for name, key := range map[string]string{"RIGGER_WEBHOOK_SECRET": "webhook-secret", "RIGGER_GITHUB_TOKEN": "token", "RIGGER_GITHUB_GIT_AUTH_TOKEN": "git-auth-token"} {
+		if s := env[name]; s == nil || s.SecretKeyRef == nil || s.SecretKeyRef.Name != "rigger-github" || s.SecretKeyRef.Key != key {
+			t.Errorf("%s from %+v, want key %s of rigger-github", name, s, key)
+		}
 	}
 
 	// Without rbac.namespaces: read-only cluster-wide, writes granted by a ClusterRole too.
@@ -318,6 +320,7 @@ func everythingOn() map[string]any {
 		},
 		"config": map[string]any{
 			"logLevel": "debug", "queueWorkers": 16, "pullRequestDrafts": "skip",
+			"trustBots": []any{"renovate[bot]"}, "chatopsPrefix": "rigger",
 			"repositories": []any{map[string]any{
 				"url": "https://github.com/octo/a", "namespace": "ci-a", "concurrencyLimit": 2,
 				"trust": map[string]any{"definitionsFrom": "base", "trustedUsers": []any{"alice"}},
@@ -341,7 +344,8 @@ func TestEverythingOnRenders(t *testing.T) {
 	// The App key is mounted where rigger.yaml says it is, from the existing Secret.
 	cfg := loadRenderedConfig(t, objs, map[string]string{"RIGGER_WEBHOOK_SECRET": "s"})
 	if cfg.GitHub.AppID != 12345 || cfg.GitHub.APIURL != "https://ghe.example/api/v3/" || cfg.Log.Level != "debug" ||
-		cfg.Queue.Workers != 16 || cfg.PullRequests.Drafts != "skip" {
+		cfg.Queue.Workers != 16 || cfg.PullRequests.Drafts != "skip" ||
+		len(cfg.Trust.Bots) != 1 || cfg.Trust.Bots[0] != "renovate[bot]" || cfg.ChatOps.Prefix != "rigger" {
 		t.Errorf("config %+v", cfg)
 	}
 	keyDir, keyFile := filepath.Split(cfg.GitHub.PrivateKeyFile)

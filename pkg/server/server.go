@@ -24,7 +24,6 @@ import (
 	"github.com/rigger-ci/rigger/pkg/policy"
 	"github.com/rigger-ci/rigger/pkg/queue"
 	"github.com/rigger-ci/rigger/pkg/reporter"
-	"github.com/rigger-ci/rigger/pkg/run"
 	"github.com/rigger-ci/rigger/pkg/trigger"
 	"github.com/rigger-ci/rigger/pkg/webhook"
 	"go.uber.org/zap"
@@ -142,10 +141,15 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWatch()
-	wg.Add(1)
+	reports := newReports(s)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		if err := s.exec.Watch(watchCtx, s.report); err != nil {
+		reports.run(watchCtx)
+	}()
+	go func() {
+		defer wg.Done()
+		if err := s.exec.Watch(watchCtx, reports.offer); err != nil {
 			s.log.Error("watching runs failed", zap.Error(err))
 		}
 	}()
@@ -219,24 +223,6 @@ func (s *Server) handle(ctx context.Context, ev *event.Event) {
 		zap.Int("definition_errors", len(out.Errors)), zap.Int("cancelled", out.Cancelled),
 		zap.String("ignored", out.Ignored), zap.String("waiting", out.Waiting), zap.Strings("commands", out.Commands),
 		zap.Strings("refused", out.Refused), zap.Duration("took", time.Since(start)))
-}
-
-// report passes a run's new state to GitHub, for runs of this Rigger's own: the run's
-// repository is configured here and mapped to the run's namespace. The watch sees every
-// Rigger-labelled PipelineRun in the cluster, and another installation's runs (or runs left
-// in a namespace a repository no longer maps to) must not reach this GitHub.
-func (s *Server) report(r run.Run) {
-	if repo, ok := s.cfg.RepositoryFor(r.Repo); !ok || repo.Namespace != r.Namespace {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if err := s.rep.Update(ctx, r); err != nil {
-		s.m.reports.WithLabelValues("failed").Inc()
-		s.log.Warn("reporting a run failed", zap.String("run", r.Namespace+"/"+r.Name), zap.Error(err))
-		return
-	}
-	s.m.reports.WithLabelValues("ok").Inc()
 }
 
 func nonEmpty(values ...string) []string {

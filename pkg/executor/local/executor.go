@@ -327,6 +327,17 @@ func (e *Executor) get(name string) (*run.Run, error) {
 	return e.store.get(name)
 }
 
+// MarkReported records in the store that GitHub shows the run's final state.
+func (e *Executor) MarkReported(ctx context.Context, r run.Run) error {
+	e.flush()
+	stored, err := e.store.get(r.Name)
+	if err != nil || stored == nil {
+		return err
+	}
+	stored.Reported = r.State
+	return e.store.putAll([]*run.Run{stored})
+}
+
 // All returns every run in the store, finished or not.
 func (e *Executor) All() ([]*run.Run, error) {
 	e.flush()

@@ -181,6 +181,18 @@ func (e *Executor) List(ctx context.Context, namespace string, sel executor.Sele
 	return out, nil
 }
 
+// MarkReported records on the PipelineRun that GitHub shows its final state.
+func (e *Executor) MarkReported(ctx context.Context, r run.Run) error {
+	patch := []byte(fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, AnnotationReported, string(r.State)))
+	return e.retry(ctx, func(ctx context.Context) error {
+		_, err := e.tekton.TektonV1().PipelineRuns(r.Namespace).Patch(ctx, r.Name, types.MergePatchType, patch, metav1.PatchOptions{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return err
+	})
+}
+
 // SetCheckRunID records the check run that reports on a run, for runs whose check run was
 // created after the PipelineRun.
 func (e *Executor) SetCheckRunID(ctx context.Context, r *run.Run, id int64) error {

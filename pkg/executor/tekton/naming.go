@@ -28,6 +28,8 @@ const (
 	AnnotationAttempt    = "rigger.dev/attempt"
 	AnnotationDefinition = "rigger.dev/definition" // the definition's name, unabridged
 	AnnotationSHA        = "rigger.dev/full-sha"
+	// AnnotationReported is the final state GitHub was told of (see run.Run.Reported).
+	AnnotationReported = "rigger.dev/reported"
 )
 
 // bookkeeping are the annotations Rigger keeps its own state in. A definition must not
@@ -36,7 +38,7 @@ const (
 var bookkeeping = map[string]bool{
 	AnnotationRepo: true, AnnotationRepoURL: true, AnnotationDelivery: true, AnnotationCheckRunID: true,
 	AnnotationSender: true, AnnotationTrigger: true, AnnotationAttempt: true, AnnotationDefinition: true,
-	AnnotationSHA: true,
+	AnnotationSHA: true, AnnotationReported: true,
 }
 
 // withoutBookkeeping drops from a definition's labels every rigger.dev/ label (Rigger selects

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/rigger-ci/rigger/pkg/apis/rigger/v1alpha1"
 )
@@ -34,6 +35,7 @@ type Config struct {
 	Queue        Queue        `mapstructure:"queue"`
 	PullRequests PullRequests `mapstructure:"pullRequests"`
 	Trust        Trust        `mapstructure:"trust"`
+	Repair       Repair       `mapstructure:"repair"`
 	ChatOps      ChatOps      `mapstructure:"chatops"`
 }
 
@@ -42,6 +44,14 @@ type Config struct {
 type Trust struct {
 	// Bots are logins (e.g. "renovate[bot]") trusted in every repository.
 	Bots []string `mapstructure:"bots"`
+}
+
+// Repair configures the level-triggered repair: what the repositories ask for (their open
+// pull requests' heads) is compared with what runs, at start and every interval.
+type Repair struct {
+	// Interval between repairs; 0 turns repair off. With nothing to repair one costs a
+	// conditional request per repository (a 304, not counted against GitHub's rate limit).
+	Interval time.Duration `mapstructure:"interval"`
 }
 
 // ChatOps configures the commands of pull request comments.
@@ -168,6 +178,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("repositories[%d]: %s is listed twice", i, r.URL))
 		}
 		seen[key] = true
+	}
+	if c.Repair.Interval < 0 {
+		errs = append(errs, fmt.Errorf("repair.interval: %s is negative", c.Repair.Interval))
 	}
 	if c.Queue.Capacity <= 0 || c.Queue.Workers <= 0 {
 		errs = append(errs, errors.New("queue.capacity and queue.workers must be positive"))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -26,6 +27,7 @@ var envKeys = map[string]string{
 	"github.privateKeyFile":  "RIGGER_GITHUB_PRIVATE_KEY_FILE",
 	"github.gitAuthToken":    "RIGGER_GITHUB_GIT_AUTH_TOKEN",
 	"chatops.prefix":         "RIGGER_CHATOPS_PREFIX",
+	"repair.interval":        "RIGGER_REPAIR_INTERVAL",
 	"log.level":              "RIGGER_LOG_LEVEL",
 	"log.format":             "RIGGER_LOG_FORMAT",
 	"queue.capacity":         "RIGGER_QUEUE_CAPACITY",
@@ -48,6 +50,9 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("github.privateKeyFile", "")
 	v.SetDefault("github.gitAuthToken", "")
 	v.SetDefault("chatops.prefix", "")
+	// Five minutes: a lost webhook is made good within minutes, and a repair with nothing
+	// to do costs a 304 per repository, which GitHub does not count against the rate limit.
+	v.SetDefault("repair.interval", 5*time.Minute)
 	v.SetDefault("trust.bots", []string{})
 	v.SetDefault("log.level", "info")
 	v.SetDefault("log.format", "json")

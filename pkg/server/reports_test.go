@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -69,5 +70,28 @@ func TestRestartReportsWhatWasMissedAndNothingTwice(t *testing.T) {
 		if c.Route == updateCheckRun || c.Route == "POST /repos/{owner}/{repo}/check-runs" {
 			t.Errorf("a second restart sent %s %s again", c.Method, c.Path)
 		}
+	}
+}
+
+// Repair starts what a lost webhook would have: a pull request whose event never came gets
+// its run. With nothing changed, a repair costs one conditional request per repository.
+func TestRepairRunsHeadsNoWebhookBroughtAndCostsOne304(t *testing.T) {
+	h := newHarness(t, map[string]string{
+		".tekton/pull-request.yaml": pipelineRun("pull-request", "[pull_request]", "[main]", "echo repaired"),
+	})
+	pr := h.openPR(map[string]string{"a.go": "package a\n"}) // no webhook is sent
+	rp := newRepairer(h.srv, time.Hour)
+	ctx := context.Background()
+	rp.once(ctx)
+	cr := h.waitCheck("pull-request", pr.HeadSHA, "completed")
+	if cr.Conclusion != "success" {
+		t.Fatalf("repaired run concluded %q\n%s", cr.Conclusion, h.dump())
+	}
+
+	before := len(h.gh.Calls())
+	rp.once(ctx)
+	calls := h.gh.Calls()[before:]
+	if len(calls) != 1 || calls[0].Route != "GET /repos/{owner}/{repo}/pulls" || calls[0].Status != 304 {
+		t.Errorf("a repair with nothing to do made %d calls, want one answered 304: %+v", len(calls), calls)
 	}
 }

@@ -112,6 +112,16 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 	if deps.ClusterCheck != nil {
 		s.ready.checks["cluster"] = deps.ClusterCheck
 	}
+	if sy, ok := deps.Executor.(synced); ok {
+		// Not ready before the executor has read every run: until then a redelivery could
+		// not be told from a new event without asking the apiserver.
+		s.ready.checks["runs"] = func(context.Context) error {
+			if !sy.Synced() {
+				return errors.New("the executor has not loaded the runs yet")
+			}
+			return nil
+		}
+	}
 	return s, nil
 }
 
@@ -142,6 +152,13 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWatch()
 	reports := newReports(s)
+	if s.cfg.Repair.Interval > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			newRepairer(s, s.cfg.Repair.Interval).run(watchCtx)
+		}()
+	}
 	wg.Add(2)
 	go func() {
 		defer wg.Done()

@@ -89,6 +89,10 @@ func (e *Executor) Submit(ctx context.Context, req *executor.Request) (*run.Run,
 	return &out, nil
 }
 
+// Synced tells whether Watch's informers have loaded every run, so that Get and List read
+// their cache rather than the apiserver.
+func (e *Executor) Synced() bool { return e.lister.Load() != nil }
+
 // Get returns the run with the given name, or nil when there is none. While Watch runs it
 // answers from the informer's cache, with no request at all; otherwise from the apiserver's
 // watch cache (resourceVersion 0). Either is fresh enough to skip a redelivered webhook.

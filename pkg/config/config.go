@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rigger-ci/rigger/pkg/apis/rigger/v1alpha1"
+	"github.com/rigger-ci/rigger/pkg/retry"
 )
 
 // Executor names.
@@ -36,6 +37,7 @@ type Config struct {
 	PullRequests PullRequests `mapstructure:"pullRequests"`
 	Trust        Trust        `mapstructure:"trust"`
 	Repair       Repair       `mapstructure:"repair"`
+	Retry        Retry        `mapstructure:"retry"`
 	ChatOps      ChatOps      `mapstructure:"chatops"`
 }
 
@@ -44,6 +46,32 @@ type Config struct {
 type Trust struct {
 	// Bots are logins (e.g. "renovate[bot]") trusted in every repository.
 	Bots []string `mapstructure:"bots"`
+}
+
+// Retry holds the one retry policy (waits doubling from baseDelay to maxDelay, with jitter,
+// until a deadline) as each of its users applies it.
+type Retry struct {
+	// Events: an event whose handling fails (GitHub or the cluster away) is tried again, in
+	// order with the rest of its pull request's events, until this deadline.
+	Events retry.Policy `mapstructure:"events"`
+	// GitHub: one GitHub request, within an event's handling or a report.
+	GitHub retry.Policy `mapstructure:"github"`
+	// Cluster: one call to the Kubernetes apiserver.
+	Cluster retry.Policy `mapstructure:"cluster"`
+}
+
+// DefaultRetry are the retry figures unless configured.
+var DefaultRetry = Retry{
+	// An event is tried again for ten minutes: long enough to ride out a GitHub incident or
+	// an apiserver restart, short enough that a broken event does not hold its pull
+	// request's later events for long (repair makes good what is given up).
+	Events: retry.Policy{BaseDelay: time.Second, MaxDelay: 2 * time.Minute, Deadline: 10 * time.Minute},
+	// One GitHub request: rate limits ask for a minute or more; past two minutes the event
+	// is better requeued than a worker held.
+	GitHub: retry.Policy{BaseDelay: 500 * time.Millisecond, MaxDelay: 30 * time.Second, Deadline: 2 * time.Minute},
+	// One apiserver call: an apiserver restart takes seconds; a minute covers a control
+	// plane upgrade's leader change.
+	Cluster: retry.Policy{BaseDelay: 200 * time.Millisecond, MaxDelay: 15 * time.Second, Deadline: time.Minute},
 }
 
 // Repair configures the level-triggered repair: what the repositories ask for (their open
@@ -178,6 +206,18 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("repositories[%d]: %s is listed twice", i, r.URL))
 		}
 		seen[key] = true
+	}
+	// A configuration built in code (tests, embedding) may leave the figures out.
+	for _, p := range []struct{ got, def *retry.Policy }{{&c.Retry.Events, &DefaultRetry.Events},
+		{&c.Retry.GitHub, &DefaultRetry.GitHub}, {&c.Retry.Cluster, &DefaultRetry.Cluster}} {
+		if *p.got == (retry.Policy{}) {
+			*p.got = *p.def
+		}
+	}
+	for name, p := range map[string]retry.Policy{"events": c.Retry.Events, "github": c.Retry.GitHub, "cluster": c.Retry.Cluster} {
+		if p.BaseDelay <= 0 || p.MaxDelay < p.BaseDelay || p.Deadline <= 0 {
+			errs = append(errs, fmt.Errorf("retry.%s: want 0 < baseDelay <= maxDelay and a positive deadline, got %+v", name, p))
+		}
 	}
 	if c.Repair.Interval < 0 {
 		errs = append(errs, fmt.Errorf("repair.interval: %s is negative", c.Repair.Interval))

@@ -24,10 +24,10 @@ import (
 	"github.com/rigger-ci/rigger/pkg/executor/local"
 	"github.com/rigger-ci/rigger/pkg/github"
 	"github.com/rigger-ci/rigger/pkg/reporter"
+	"github.com/rigger-ci/rigger/pkg/retry"
 	"github.com/rigger-ci/rigger/pkg/run"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
-	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // Route templates the tests count, as the fake records them.
@@ -135,7 +135,7 @@ func (h *harness) start() {
 		t.Fatal(err)
 	}
 	// Production waits a second, then longer; the tests' outages last milliseconds.
-	srv.retries = wait.Backoff{Duration: 5 * time.Millisecond, Factor: 2, Steps: 8, Cap: 200 * time.Millisecond}
+	srv.retries = retry.Policy{BaseDelay: 5 * time.Millisecond, MaxDelay: 200 * time.Millisecond, Deadline: 2 * time.Second}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -24,10 +24,10 @@ import (
 	"github.com/rigger-ci/rigger/pkg/policy"
 	"github.com/rigger-ci/rigger/pkg/queue"
 	"github.com/rigger-ci/rigger/pkg/reporter"
+	"github.com/rigger-ci/rigger/pkg/retry"
 	"github.com/rigger-ci/rigger/pkg/trigger"
 	"github.com/rigger-ci/rigger/pkg/webhook"
 	"go.uber.org/zap"
-	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // Deps are the parts that differ between deployments and tests; New builds the rest.
@@ -39,8 +39,8 @@ type Deps struct {
 	ClusterCheck func(context.Context) error
 	// Registry receives the metrics; nil makes a new one.
 	Registry *prometheus.Registry
-	// GitHubRetry bounds the GitHub client's retries of one request; the zero value is
-	// github.DefaultRetryPolicy. Tests shorten it to see outages without waiting minutes.
+	// GitHubRetry, when set, replaces the configuration's retry.github for the GitHub
+	// client's retries of one request. Tests shorten it to see outages without waiting minutes.
 	GitHubRetry github.RetryPolicy
 }
 
@@ -58,7 +58,7 @@ type Server struct {
 	m       *metrics
 	deps    Deps
 	ready   readiness
-	retries wait.Backoff
+	retries retry.Policy
 }
 
 // New builds a server from configuration.
@@ -71,10 +71,14 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
+	githubRetry := deps.GitHubRetry
+	if githubRetry == (github.RetryPolicy{}) {
+		githubRetry = github.RetryPolicy{BaseDelay: cfg.Retry.GitHub.BaseDelay, MaxDelay: cfg.Retry.GitHub.MaxDelay, Deadline: cfg.Retry.GitHub.Deadline}
+	}
 	gh, err := github.New(github.Config{
 		APIURL: cfg.GitHub.APIURL, Token: cfg.GitHub.Token, AppID: cfg.GitHub.AppID, PrivateKeyFile: cfg.GitHub.PrivateKeyFile,
 		RunToken: cfg.GitHub.GitAuthToken,
-		Retry:    deps.GitHubRetry,
+		Retry:    githubRetry,
 	}, log.Named("github"), reg)
 	if err != nil {
 		return nil, err
@@ -82,7 +86,7 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, gh: gh, exec: deps.Executor, reg: reg, deps: deps,
 		// An event whose handling fails (GitHub or the cluster away) is tried again for about
 		// ten minutes, in order with the rest of its repository's events.
-		retries: wait.Backoff{Duration: time.Second, Factor: 2, Jitter: 0.2, Steps: 10, Cap: 2 * time.Minute},
+		retries: cfg.Retry.Events,
 	}
 	opts := reporter.Options{Logs: deps.Executor, Logger: log,
 		Masked: nonEmpty(cfg.Webhook.Secret, cfg.GitHub.Token, cfg.GitHub.GitAuthToken)}
@@ -203,19 +207,17 @@ func (s *Server) handle(ctx context.Context, ev *event.Event) {
 		zap.String("repo", ev.Repo.FullName()), zap.String("sha", ev.SHA))
 	start := time.Now()
 	var out *trigger.Outcome
-	var last error
-	err := wait.ExponentialBackoffWithContext(ctx, s.retries, func(ctx context.Context) (bool, error) {
-		out, last = s.trig.Handle(ctx, ev)
-		if last != nil {
-			log.Warn("handling the event failed; will retry", zap.Error(last))
-			return false, nil
+	err := s.retries.Do(ctx, func(ctx context.Context) (bool, error) {
+		var err error
+		if out, err = s.trig.Handle(ctx, ev); err != nil {
+			log.Warn("handling the event failed; will retry", zap.Error(err))
 		}
-		return true, nil
+		return true, err
 	})
 	s.m.latency.WithLabelValues(string(ev.Kind)).Observe(time.Since(start).Seconds())
 	if err != nil {
 		s.m.handled.WithLabelValues(string(ev.Kind), "failed").Inc()
-		log.Error("gave up on the event", zap.Error(errors.Join(err, last)))
+		log.Error("gave up on the event", zap.Duration("after", time.Since(start)), zap.Error(err))
 		return
 	}
 	s.m.runs.WithLabelValues(s.deps.ExecutorName).Add(float64(len(out.Submitted)))

@@ -95,7 +95,9 @@ func executorFor(cfg *config.Config, log *zap.Logger) (server.Deps, func(), erro
 			_, err := kube.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
 			return err
 		}
-		return server.Deps{Executor: tekton.New(kube, tk, log.Named("tekton")), ExecutorName: "tekton", ClusterCheck: check}, func() {}, nil
+		ex := tekton.New(kube, tk, log.Named("tekton"))
+		ex.Retry = cfg.Retry.Cluster
+		return server.Deps{Executor: ex, ExecutorName: "tekton", ClusterCheck: check}, func() {}, nil
 	default:
 		ex, err := local.New(local.Config{DataDir: cfg.DataDir, Parallel: cfg.Local.Parallel,
 			Isolation: local.Isolation(cfg.Local.Isolation), ContainerRuntime: cfg.Local.ContainerRuntime})

@@ -26,9 +26,9 @@ import (
 
 // Executor creates and follows PipelineRuns. It is safe for concurrent use.
 type Executor struct {
-	kube    kubernetes.Interface
-	tekton  tektonclient.Interface
-	log     *zap.Logger
+	kube   kubernetes.Interface
+	tekton tektonclient.Interface
+	log    *zap.Logger
 	// Retry is how a call to the apiserver is tried again while the cluster is away
 	// (configuration: retry.cluster). Set it before use.
 	Retry retry.Policy

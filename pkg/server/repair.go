@@ -70,6 +70,7 @@ func (rp *repairer) once(ctx context.Context) {
 		handed := 0
 		for _, pr := range prs {
 			ev := event.FromPullRequest(pr, "synchronize", "repair-"+pr.GetHead().GetSHA())
+			ev.Repair = true
 			key := ev.Key()
 			rp.mu.Lock()
 			seen := rp.heads[key] == ev.SHA

@@ -24,6 +24,7 @@ import (
 	"github.com/rigger-ci/rigger/pkg/github"
 	"github.com/rigger-ci/rigger/pkg/matcher"
 	"github.com/rigger-ci/rigger/pkg/policy"
+	"github.com/rigger-ci/rigger/pkg/reporter"
 	"github.com/rigger-ci/rigger/pkg/run"
 	"github.com/rigger-ci/rigger/pkg/template"
 	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
@@ -353,6 +354,16 @@ func (t *Trigger) submit(ctx context.Context, ev *event.Event, repo Repository, 
 	if refusal != "" {
 		return t.reject(ctx, r, "NotAllowed", refusal)
 	}
+	if ev.Repair {
+		// A Rigger killed between creating a run's check run and the run left that check
+		// run queued; repair adopts it rather than leave it queued for good beside a second.
+		// (Only repair pays this call: a delivered event's run is new or found above.)
+		if id, err := t.orphanCheckRun(ctx, ev, &r); err != nil {
+			return nil, false, err
+		} else if id != 0 {
+			r.CheckRunID = id
+		}
+	}
 	if _, err := t.rep.Submitted(ctx, &r); err != nil {
 		// The run still starts: the watcher gives it a check run once GitHub answers again.
 		t.log.Warn("could not create the check run; the run starts without one for now",
@@ -377,6 +388,21 @@ func (t *Trigger) submit(ctx context.Context, ev *event.Event, repo Repository, 
 	}
 	submitted.CheckRunID = r.CheckRunID
 	return submitted, false, nil
+}
+
+// orphanCheckRun finds the check run an earlier Rigger made for r (its external ID is the
+// run's name), or 0.
+func (t *Trigger) orphanCheckRun(ctx context.Context, ev *event.Event, r *run.Run) (int64, error) {
+	checks, err := t.gh.CheckRunsFor(ctx, ev.Repo.Owner, ev.Repo.Name, r.SHA, reporter.CheckName(r.Definition))
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range checks {
+		if c.ExternalID == r.Name {
+			return c.ID, nil
+		}
+	}
+	return 0, nil
 }
 
 // reject reports a run that will not start as failed, with why, once.

@@ -11,7 +11,7 @@ export E2E_NODES
 IMAGE ?= rigger.local/rigger:$(VERSION)
 IMAGE_ARCHIVE := bin/rigger-image.tar
 
-.PHONY: help build image generate check-generated test test-install e2e-install test-all e2e bench lint cluster-up cluster-down tekton-manifests
+.PHONY: help build image generate check-generated test test-install e2e-install fuzz test-all e2e bench lint cluster-up cluster-down tekton-manifests
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -44,9 +44,20 @@ test: ## unit tests (no cluster needed)
 test-install: ## the Helm chart and kustomize base: lint, render, decode, load rigger.yaml (internal/installtest)
 	$(GO) -C internal/installtest test -count=1 ./...
 
-test-all: ## what CI runs: Debian packages if missing, unit tests, then the e2e suite on a real cluster
+# What parses input from the network or a pull request, fuzzed for FUZZTIME each: webhook
+# decoding, the .tekton loader, the template renderer, comments' commands, CEL, go test -json.
+FUZZ_TARGETS := ./pkg/event:FuzzParse ./pkg/definition:FuzzParse ./pkg/template:FuzzMask ./pkg/template:FuzzRender \
+	./pkg/chatops:FuzzParse ./pkg/matcher:FuzzCEL ./pkg/testjson:FuzzRead ./pkg/testreport:FuzzAdd
+FUZZTIME ?= 10s
+
+fuzz: ## run every fuzz target for FUZZTIME (default 10s); a crash is saved under testdata/fuzz as a regression test
+	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$pkg $$fn ($(FUZZTIME))"; $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; done
+
+test-all: ## what CI runs: Debian packages if missing, unit tests, a bounded fuzz, then the e2e suite on a real cluster
 	e2e/cluster/scripts/deps.sh
 	RIGGER_REQUIRE_CONTAINERS=1 $(MAKE) test
+	$(MAKE) fuzz FUZZTIME=5s
 	$(MAKE) e2e
 
 e2e: ## bring the e2e cluster up (E2E_NODES=real|kwok), run e2e/, tear it down (KEEP_CLUSTER=1 keeps it)

@@ -24,7 +24,10 @@ const (
 
 // Config is everything `rigger serve` needs.
 type Config struct {
-	Listen       string       `mapstructure:"listen"`
+	Listen string `mapstructure:"listen"`
+	// AdminListen, when set, serves /healthz, /readyz and /metrics there, and only /hook on
+	// Listen: the one endpoint that must face the internet faces it alone.
+	AdminListen  string       `mapstructure:"adminListen"`
 	Executor     string       `mapstructure:"executor"`
 	DataDir      string       `mapstructure:"dataDir"`
 	Local        Local        `mapstructure:"local"`
@@ -102,6 +105,10 @@ type Local struct {
 // Webhook configures the /hook endpoint.
 type Webhook struct {
 	Secret string `mapstructure:"secret"`
+	// PreviousSecrets are also accepted, so that the secret can be rotated without losing
+	// deliveries: set the new one in GitHub and as secret, keep the old one here until
+	// GitHub signs with the new one, then drop it.
+	PreviousSecrets []string `mapstructure:"previousSecrets"`
 }
 
 // GitHub says how to reach GitHub and who Rigger is there.

@@ -47,6 +47,8 @@ var envKeys = map[string]string{
 
 func setDefaults(v *viper.Viper) {
 	v.SetDefault("listen", ":8080")
+	v.SetDefault("adminListen", "")
+	v.SetDefault("webhook.previousSecrets", []string{})
 	v.SetDefault("executor", "")
 	v.SetDefault("dataDir", "~/.local/share/rigger")
 	v.SetDefault("local.isolation", "process")

@@ -89,7 +89,7 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 		retries: cfg.Retry.Events,
 	}
 	opts := reporter.Options{Logs: deps.Executor, Logger: log,
-		Masked: nonEmpty(cfg.Webhook.Secret, cfg.GitHub.Token, cfg.GitHub.GitAuthToken)}
+		Masked: nonEmpty(append([]string{cfg.Webhook.Secret, cfg.GitHub.Token, cfg.GitHub.GitAuthToken}, cfg.Webhook.PreviousSecrets...)...)}
 	if ss, ok := deps.Executor.(reporter.SecretSource); ok {
 		opts.Secrets = ss
 	}
@@ -108,7 +108,8 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.hook, err = webhook.New(webhook.Config{Secrets: []string{cfg.Webhook.Secret}, Enqueuer: s.queue, Logger: log.Named("webhook"), Metrics: wm})
+	s.hook, err = webhook.New(webhook.Config{Secrets: append([]string{cfg.Webhook.Secret}, cfg.Webhook.PreviousSecrets...),
+		Enqueuer: s.queue, Logger: log.Named("webhook"), Metrics: wm})
 	if err != nil {
 		return nil, err
 	}
@@ -133,10 +134,29 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(webhook.Path, s.hook)
+	s.admin(mux)
+	return mux
+}
+
+// admin adds /healthz, /readyz and /metrics to mux.
+func (s *Server) admin(mux *http.ServeMux) {
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("/readyz", s.ready.serve)
 	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}))
-	return mux
+}
+
+// httpServer is an http.Server with the timeouts an endpoint open to the internet needs: a
+// client that sends its headers or body slowly, or never reads the answer, cannot hold a
+// connection for long.
+func httpServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h,
+		ReadHeaderTimeout: 10 * time.Second,
+		// GitHub's largest payload (25 MiB) on a slow link still arrives within a minute.
+		ReadTimeout:    time.Minute,
+		WriteTimeout:   30 * time.Second,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+	}
 }
 
 // GitHub is the server's GitHub client (benchmarks count its calls).
@@ -151,7 +171,24 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 			return fmt.Errorf("listen %s: %w", s.cfg.Listen, err)
 		}
 	}
-	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := httpServer(s.Handler())
+	var adminSrv *http.Server
+	if s.cfg.AdminListen != "" {
+		// /hook alone faces the internet; health and metrics answer on their own address.
+		hook := http.NewServeMux()
+		hook.Handle(webhook.Path, s.hook)
+		srv.Handler = hook
+		admin := http.NewServeMux()
+		s.admin(admin)
+		adminSrv = httpServer(admin)
+		adminLn, err := net.Listen("tcp", s.cfg.AdminListen)
+		if err != nil {
+			return fmt.Errorf("listen %s (adminListen): %w", s.cfg.AdminListen, err)
+		}
+		go func() { _ = adminSrv.Serve(adminLn) }()
+		defer adminSrv.Close()
+		s.log.Info("rigger admin endpoints", zap.String("addr", adminLn.Addr().String()))
+	}
 	var wg sync.WaitGroup
 	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWatch()

@@ -41,7 +41,9 @@ type Config struct {
 	Trust        Trust        `mapstructure:"trust"`
 	Repair       Repair       `mapstructure:"repair"`
 	Retry        Retry        `mapstructure:"retry"`
-	ChatOps      ChatOps      `mapstructure:"chatops"`
+	// LeaderElection makes one of several replicas follow runs, report and repair.
+	LeaderElection LeaderElection `mapstructure:"leaderElection"`
+	ChatOps        ChatOps        `mapstructure:"chatops"`
 }
 
 // Trust holds the trust settings that hold for every repository (each repository adds its
@@ -49,6 +51,19 @@ type Config struct {
 type Trust struct {
 	// Bots are logins (e.g. "renovate[bot]") trusted in every repository.
 	Bots []string `mapstructure:"bots"`
+}
+
+// LeaderElection configures the Lease the replicas of a Rigger share (Tekton executor only).
+type LeaderElection struct {
+	Enabled bool `mapstructure:"enabled"`
+	// Namespace of the Lease: Rigger's own (empty: the pod's, from the service account).
+	Namespace string `mapstructure:"namespace"`
+	Name      string `mapstructure:"name"`
+	// LeaseDuration bounds a failover after a crash (a graceful stop hands over at once);
+	// client-go's controllers use 15 s, renewing within 10 s, trying every 2 s.
+	LeaseDuration time.Duration `mapstructure:"leaseDuration"`
+	RenewDeadline time.Duration `mapstructure:"renewDeadline"`
+	RetryPeriod   time.Duration `mapstructure:"retryPeriod"`
 }
 
 // Retry holds the one retry policy (waits doubling from baseDelay to maxDelay, with jitter,
@@ -225,6 +240,9 @@ func (c *Config) Validate() error {
 		if p.BaseDelay <= 0 || p.MaxDelay < p.BaseDelay || p.Deadline <= 0 {
 			errs = append(errs, fmt.Errorf("retry.%s: want 0 < baseDelay <= maxDelay and a positive deadline, got %+v", name, p))
 		}
+	}
+	if le := c.LeaderElection; le.Enabled && (le.Name == "" || le.RetryPeriod <= 0 || le.RenewDeadline <= le.RetryPeriod || le.LeaseDuration <= le.RenewDeadline) {
+		errs = append(errs, fmt.Errorf("leaderElection: want a name and leaseDuration > renewDeadline > retryPeriod > 0, got %+v", le))
 	}
 	if c.Repair.Interval < 0 {
 		errs = append(errs, fmt.Errorf("repair.interval: %s is negative", c.Repair.Interval))

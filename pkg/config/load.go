@@ -65,6 +65,8 @@ func setDefaults(v *viper.Viper) {
 	// Five minutes: a lost webhook is made good within minutes, and a repair with nothing
 	// to do costs a 304 per repository, which GitHub does not count against the rate limit.
 	v.SetDefault("repair.interval", 5*time.Minute)
+	v.SetDefault("leaderElection", map[string]any{"enabled": false, "namespace": "", "name": "rigger",
+		"leaseDuration": 15 * time.Second, "renewDeadline": 10 * time.Second, "retryPeriod": 2 * time.Second})
 	for name, p := range map[string]retry.Policy{"events": DefaultRetry.Events, "github": DefaultRetry.GitHub, "cluster": DefaultRetry.Cluster} {
 		v.SetDefault("retry."+name, map[string]any{"baseDelay": p.BaseDelay, "maxDelay": p.MaxDelay, "deadline": p.Deadline})
 	}

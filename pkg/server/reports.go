@@ -24,6 +24,12 @@ type reports struct {
 	latest map[string]run.Run
 }
 
+// checkRunRecorder is what an executor offers to keep a check run's ID on a run made
+// without one (by a replica that does not lead, or while GitHub was away).
+type checkRunRecorder interface {
+	SetCheckRunID(ctx context.Context, r *run.Run, id int64) error
+}
+
 // reportWorkers is how many reports go to GitHub at once; each waits on GitHub, and 8 keep a
 // burst's reports flowing without nearing GitHub's limit of concurrent requests.
 const reportWorkers = 8
@@ -87,7 +93,15 @@ func (rs *reports) next(ctx context.Context) bool {
 	log := rs.s.log.With(zap.String("run", key), zap.String("state", string(r.State)))
 	rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	err := rs.s.rep.Update(rctx, r)
+	hadCheckRun := r.CheckRunID != 0
+	_, err := rs.s.rep.Submitted(rctx, &r) // reports r, making its check run if it has none
+	if err == nil && !hadCheckRun && r.CheckRunID != 0 {
+		// Kept on the run, so that a restart or another leader reports into this check run
+		// rather than make a second.
+		if rec, ok := rs.s.exec.(checkRunRecorder); ok {
+			err = rec.SetCheckRunID(rctx, &r, r.CheckRunID)
+		}
+	}
 	if err == nil && r.State.Done() {
 		err = rs.s.exec.MarkReported(rctx, r)
 	}

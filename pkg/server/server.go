@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,6 +38,9 @@ type Deps struct {
 	ExecutorName string
 	// ClusterCheck answers /readyz for the executor's side (nil: always ready).
 	ClusterCheck func(context.Context) error
+	// Lead, when set, runs work only while this replica leads (see pkg/leader): following
+	// runs, reporting and repair. Nil: this replica always leads.
+	Lead func(ctx context.Context, work func(ctx context.Context)) error
 	// Registry receives the metrics; nil makes a new one.
 	Registry *prometheus.Registry
 	// GitHubRetry, when set, replaces the configuration's retry.github for the GitHub
@@ -59,6 +63,7 @@ type Server struct {
 	deps    Deps
 	ready   readiness
 	retries retry.Policy
+	leading atomic.Bool
 }
 
 // New builds a server from configuration.
@@ -97,9 +102,10 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 	s.trig = trigger.New(gh, definition.NewLoader(definition.DefaultCacheBytes), deps.Executor, s.rep,
 		repositories{cfg},
 		trigger.Options{
-			Matcher:       matcher.Options{SkipDrafts: cfg.PullRequests.Drafts == "skip"},
-			Bots:          cfg.Trust.Bots,
-			CommandPrefix: cfg.ChatOps.Prefix,
+			Matcher:        matcher.Options{SkipDrafts: cfg.PullRequests.Drafts == "skip"},
+			Bots:           cfg.Trust.Bots,
+			CommandPrefix:  cfg.ChatOps.Prefix,
+			MakesCheckRuns: func() bool { return deps.Lead == nil || s.leading.Load() },
 		},
 		log.Named("trigger"))
 	s.queue = queue.New(cfg.Queue.Capacity, cfg.Queue.Workers, s.handle, queue.WithLogger(log.Named("queue")))
@@ -121,7 +127,8 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 		// Not ready before the executor has read every run: until then a redelivery could
 		// not be told from a new event without asking the apiserver.
 		s.ready.checks["runs"] = func(context.Context) error {
-			if !sy.Synced() {
+			// A replica that does not lead reads runs from the apiserver, and is ready.
+			if s.leading.Load() && !sy.Synced() {
 				return errors.New("the executor has not loaded the runs yet")
 			}
 			return nil
@@ -192,23 +199,16 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWatch()
-	reports := newReports(s)
-	if s.cfg.Repair.Interval > 0 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			newRepairer(s, s.cfg.Repair.Interval).run(watchCtx)
-		}()
-	}
-	wg.Add(2)
+	// Following runs, reporting and repair are the leader's; every replica takes webhooks.
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		reports.run(watchCtx)
-	}()
-	go func() {
-		defer wg.Done()
-		if err := s.exec.Watch(watchCtx, reports.offer); err != nil {
-			s.log.Error("watching runs failed", zap.Error(err))
+		if s.deps.Lead == nil {
+			s.lead(watchCtx)
+			return
+		}
+		if err := s.deps.Lead(watchCtx, s.lead); err != nil {
+			s.log.Error("leader election failed", zap.Error(err))
 		}
 	}()
 	serveErr := make(chan error, 1)
@@ -232,6 +232,36 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		err = nil
 	}
 	return err
+}
+
+// Leading tells whether this replica leads (always, without leader election, once running).
+func (s *Server) Leading() bool { return s.leading.Load() }
+
+// lead follows runs, reports them and repairs until ctx ends (this replica stops leading).
+func (s *Server) lead(ctx context.Context) {
+	s.leading.Store(true)
+	defer s.leading.Store(false)
+	var wg sync.WaitGroup
+	reports := newReports(s)
+	if s.cfg.Repair.Interval > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			newRepairer(s, s.cfg.Repair.Interval).run(ctx)
+		}()
+	}
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		reports.run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		if err := s.exec.Watch(ctx, reports.offer); err != nil {
+			s.log.Error("watching runs failed", zap.Error(err))
+		}
+	}()
+	wg.Wait()
 }
 
 // handle is the queue's worker: one event through the trigger, retried with backoff while

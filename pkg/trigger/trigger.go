@@ -85,6 +85,10 @@ type Options struct {
 	CommandPrefix string
 	// TrustTTL is how long the policy reuses an answer (policy.DefaultTTL when 0).
 	TrustTTL time.Duration
+	// MakesCheckRuns, when set, says whether this replica makes a run's check run before
+	// the run (the leader does); otherwise the leader's reporting makes it once the run
+	// exists. Two replicas handling one delivery then make one check run, not two.
+	MakesCheckRuns func() bool
 	// BindWindow is how long a commit must have been the head before a bare /ok-to-test
 	// binds it (DefaultBindWindow when 0; negative: no wait, for tests).
 	BindWindow time.Duration
@@ -364,7 +368,9 @@ func (t *Trigger) submit(ctx context.Context, ev *event.Event, repo Repository, 
 			r.CheckRunID = id
 		}
 	}
-	if _, err := t.rep.Submitted(ctx, &r); err != nil {
+	if t.opts.MakesCheckRuns != nil && !t.opts.MakesCheckRuns() {
+		// The leader's reporting makes it, once the run exists.
+	} else if _, err := t.rep.Submitted(ctx, &r); err != nil {
 		// The run still starts: the watcher gives it a check run once GitHub answers again.
 		t.log.Warn("could not create the check run; the run starts without one for now",
 			zap.String("run", r.Name), zap.Error(err))

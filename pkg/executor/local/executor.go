@@ -327,6 +327,17 @@ func (e *Executor) get(name string) (*run.Run, error) {
 	return e.store.get(name)
 }
 
+// SetCheckRunID records in the store the check run that reports on a run made without one.
+func (e *Executor) SetCheckRunID(ctx context.Context, r *run.Run, id int64) error {
+	e.flush()
+	stored, err := e.store.get(r.Name)
+	if err != nil || stored == nil {
+		return err
+	}
+	stored.CheckRunID = id
+	return e.store.putAll([]*run.Run{stored})
+}
+
 // MarkReported records in the store that GitHub shows the run's final state.
 func (e *Executor) MarkReported(ctx context.Context, r run.Run) error {
 	e.flush()

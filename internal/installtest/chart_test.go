@@ -247,9 +247,12 @@ func TestDefaultsRenderASecureDeployment(t *testing.T) {
 	if crb.Subjects[0].Name != "rigger" || crb.Subjects[0].Namespace != namespace {
 		t.Errorf("binding subjects %+v", crb.Subjects)
 	}
-	if objs.count("Role") != 0 {
-		t.Errorf("Roles rendered with no rbac.namespaces: %v", objs.keys())
+	// One Role only: the Lease of the leader election, in the release's namespace.
+	if objs.count("Role") != 1 {
+		t.Errorf("Roles rendered with no rbac.namespaces: %v; want only the leader's", objs.keys())
 	}
+	leases := objs.get(t, "Role", namespace, "rigger-leader").(*rbacv1.Role)
+	assertRules(t, "leader", leases.Rules, map[string][]string{"coordination.k8s.io/leases": {"create", "get", "update"}})
 	for _, kind := range []string{"Ingress", "PodDisruptionBudget", "ServiceMonitor"} {
 		if objs.count(kind) != 0 {
 			t.Errorf("%s rendered though off by default", kind)

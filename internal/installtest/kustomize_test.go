@@ -88,6 +88,11 @@ func TestKustomizeBase(t *testing.T) {
 	if cfg.Executor != config.ExecutorTekton || cfg.DataDir != "/var/lib/rigger" {
 		t.Errorf("config %+v", cfg)
 	}
+	if le := cfg.LeaderElection; !le.Enabled || le.Namespace != "rigger-system" {
+		t.Errorf("leader election %+v, want it on, in rigger-system", le)
+	}
+	leases := objs.get(t, "Role", "rigger-system", "rigger-leader").(*rbacv1.Role)
+	assertRules(t, "leader", leases.Rules, map[string][]string{"coordination.k8s.io/leases": {"create", "get", "update"}})
 	// The base and the chart grant the same rights.
 	chart, _ := render(t, nil)
 	for _, name := range []string{"rigger-watch", "rigger-runs"} {

@@ -15,6 +15,7 @@ import (
 	"github.com/rigger-ci/rigger/pkg/apis/rigger/v1alpha1"
 	"github.com/rigger-ci/rigger/pkg/config"
 	"github.com/rigger-ci/rigger/pkg/executor/tekton"
+	"github.com/rigger-ci/rigger/pkg/leader"
 	"github.com/rigger-ci/rigger/pkg/logging"
 	"github.com/rigger-ci/rigger/pkg/server"
 )
@@ -28,15 +29,19 @@ type Rig struct {
 	HookURL   string
 	Secret    string
 	Namespace string
-	// Executor is the rig's Tekton executor, for benchmarks that read its queue's counts.
+	// Executor is the first replica's Tekton executor, for benchmarks that read its
+	// queue's counts.
 	Executor *tekton.Executor
 
-	stop func()
+	c      *Cluster
+	cfg    *config.Config
+	leader bool
+	stop   func()
 }
 
-// Stop stops Rigger's server (the fake GitHub stays), as a killed or restarted Rigger would
-// be; a later StartRig on the same namespace is the Rigger that comes back. Stopping twice
-// is harmless.
+// Stop stops the first replica's server (the fake GitHub stays), as a killed or restarted
+// Rigger would be; StartReplica is then the Rigger that comes back. Stopping twice is
+// harmless.
 func (r *Rig) Stop() { r.stop() }
 
 // RigOptions tune StartRig.
@@ -52,10 +57,16 @@ type RigOptions struct {
 	LogLevel string
 	// Workers is how many events Rigger handles at once (queue.workers); default Rigger's.
 	Workers int
+	// Leader makes Rigger elect a leader with a Lease in the namespace, as replicas do, with
+	// short timings (a crashed leader is replaced within LeaseDuration).
+	Leader bool
 	// Spec, when set, edits the repository's configuration (concurrency limit, run
 	// policy defaults, ...).
 	Spec func(*v1alpha1.RepositorySpec)
 }
+
+// LeaseDuration is the rigs' Lease duration when RigOptions.Leader is set.
+const LeaseDuration = 4 * time.Second
 
 const rigAppID, rigInstallationID = 4242, 777
 
@@ -123,6 +134,27 @@ func (c *Cluster) StartRig(t testing.TB, ns string, o RigOptions) *Rig {
 		Queue:        config.Queue{Capacity: 10000, Workers: o.Workers},
 		PullRequests: config.PullRequests{Drafts: "skip"},
 	}
+	rig := &Rig{Fake: fake, Repo: repo, Secret: cfg.Webhook.Secret, Namespace: ns, c: c, cfg: cfg, leader: o.Leader}
+	r := rig.StartReplica(t)
+	rig.Server, rig.HookURL, rig.Executor, rig.stop = r.Server, r.HookURL, r.Executor, r.Stop
+	return rig
+}
+
+// Replica is one Rigger server of a rig.
+type Replica struct {
+	Server  *server.Server
+	HookURL string
+	// Stop stops it gracefully, as a pod's deletion does (a leader hands its Lease over).
+	Stop func()
+	// Executor is its Tekton executor.
+	Executor *tekton.Executor
+}
+
+// StartReplica starts one more Rigger server for the rig's repository and namespace, as a
+// second replica of a Deployment would run. It stops when the test ends, if not before.
+func (r *Rig) StartReplica(t testing.TB) *Replica {
+	t.Helper()
+	c, cfg := r.c, *r.cfg
 	logDone := &atomic.Bool{}
 	t.Cleanup(func() { logDone.Store(true) }) // registered first: runs after the server stops
 	log, err := logging.New(cfg.Log.Level, cfg.Log.Format, testWriter{t, logDone})
@@ -130,7 +162,15 @@ func (c *Cluster) StartRig(t testing.TB, ns string, o RigOptions) *Rig {
 		t.Fatal(err)
 	}
 	exec := tekton.New(c.Kube, c.Tekton, log.Named("tekton"))
-	srv, err := server.New(cfg, log, server.Deps{Executor: exec, ExecutorName: "tekton"})
+	deps := server.Deps{Executor: exec, ExecutorName: "tekton"}
+	if r.leader {
+		lc := leader.Config{Namespace: r.Namespace, Name: "rigger", LeaseDuration: LeaseDuration,
+			RenewDeadline: 3 * time.Second, RetryPeriod: 500 * time.Millisecond}
+		deps.Lead = func(ctx context.Context, work func(context.Context)) error {
+			return leader.Run(ctx, c.Kube, lc, log.Named("leader"), work)
+		}
+	}
+	srv, err := server.New(&cfg, log, deps)
 	if err != nil {
 		t.Fatalf("starting Rigger: %v", err)
 	}
@@ -153,8 +193,7 @@ func (c *Cluster) StartRig(t testing.TB, ns string, o RigOptions) *Rig {
 		})
 	}
 	t.Cleanup(stop)
-	return &Rig{Fake: fake, Repo: repo, Server: srv, HookURL: "http://" + ln.Addr().String() + "/hook",
-		Secret: cfg.Webhook.Secret, Namespace: ns, Executor: exec, stop: stop}
+	return &Replica{Server: srv, HookURL: "http://" + ln.Addr().String() + "/hook", Stop: stop, Executor: exec}
 }
 
 // testWriter sends Rigger's log lines to the test's log, so they show with a failure only.

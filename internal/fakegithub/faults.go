@@ -106,3 +106,10 @@ func (s *Server) writeFault(w http.ResponseWriter, f Fault) {
 func primaryRateMessage(installationID int64) string {
 	return fmt.Sprintf("API rate limit exceeded for installation ID %d.", installationID)
 }
+
+// ClearFaults drops the faults that have not fired: GitHub is back.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.faults)
+}

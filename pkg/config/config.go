@@ -10,9 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/rigger-ci/rigger/pkg/apis/rigger/v1alpha1"
 	"github.com/rigger-ci/rigger/pkg/executor"
+	"github.com/rigger-ci/rigger/pkg/retry"
 )
 
 // Executor names.
@@ -23,7 +25,10 @@ const (
 
 // Config is everything `rigger serve` needs.
 type Config struct {
-	Listen       string       `mapstructure:"listen"`
+	Listen string `mapstructure:"listen"`
+	// AdminListen, when set, serves /healthz, /readyz and /metrics there, and only /hook on
+	// Listen: the one endpoint that must face the internet faces it alone.
+	AdminListen  string       `mapstructure:"adminListen"`
 	Executor     string       `mapstructure:"executor"`
 	DataDir      string       `mapstructure:"dataDir"`
 	Local        Local        `mapstructure:"local"`
@@ -35,7 +40,11 @@ type Config struct {
 	Queue        Queue        `mapstructure:"queue"`
 	PullRequests PullRequests `mapstructure:"pullRequests"`
 	Trust        Trust        `mapstructure:"trust"`
-	ChatOps      ChatOps      `mapstructure:"chatops"`
+	Repair       Repair       `mapstructure:"repair"`
+	Retry        Retry        `mapstructure:"retry"`
+	// LeaderElection makes one of several replicas follow runs, report and repair.
+	LeaderElection LeaderElection `mapstructure:"leaderElection"`
+	ChatOps        ChatOps        `mapstructure:"chatops"`
 }
 
 // Trust holds the trust settings that hold for every repository (each repository adds its
@@ -43,6 +52,53 @@ type Config struct {
 type Trust struct {
 	// Bots are logins (e.g. "renovate[bot]") trusted in every repository.
 	Bots []string `mapstructure:"bots"`
+}
+
+// LeaderElection configures the Lease the replicas of a Rigger share (Tekton executor only).
+type LeaderElection struct {
+	Enabled bool `mapstructure:"enabled"`
+	// Namespace of the Lease: Rigger's own (empty: the pod's, from the service account).
+	Namespace string `mapstructure:"namespace"`
+	Name      string `mapstructure:"name"`
+	// LeaseDuration bounds a failover after a crash (a graceful stop hands over at once);
+	// client-go's controllers use 15 s, renewing within 10 s, trying every 2 s.
+	LeaseDuration time.Duration `mapstructure:"leaseDuration"`
+	RenewDeadline time.Duration `mapstructure:"renewDeadline"`
+	RetryPeriod   time.Duration `mapstructure:"retryPeriod"`
+}
+
+// Retry holds the one retry policy (waits doubling from baseDelay to maxDelay, with jitter,
+// until a deadline) as each of its users applies it.
+type Retry struct {
+	// Events: an event whose handling fails (GitHub or the cluster away) is tried again, in
+	// order with the rest of its pull request's events, until this deadline.
+	Events retry.Policy `mapstructure:"events"`
+	// GitHub: one GitHub request, within an event's handling or a report.
+	GitHub retry.Policy `mapstructure:"github"`
+	// Cluster: one call to the Kubernetes apiserver.
+	Cluster retry.Policy `mapstructure:"cluster"`
+}
+
+// DefaultRetry are the retry figures unless configured.
+var DefaultRetry = Retry{
+	// An event is tried again for ten minutes: long enough to ride out a GitHub incident or
+	// an apiserver restart, short enough that a broken event does not hold its pull
+	// request's later events for long (repair makes good what is given up).
+	Events: retry.Policy{BaseDelay: time.Second, MaxDelay: 2 * time.Minute, Deadline: 10 * time.Minute},
+	// One GitHub request: rate limits ask for a minute or more; past two minutes the event
+	// is better requeued than a worker held.
+	GitHub: retry.Policy{BaseDelay: 500 * time.Millisecond, MaxDelay: 30 * time.Second, Deadline: 2 * time.Minute},
+	// One apiserver call: an apiserver restart takes seconds; a minute covers a control
+	// plane upgrade's leader change.
+	Cluster: retry.Policy{BaseDelay: 200 * time.Millisecond, MaxDelay: 15 * time.Second, Deadline: time.Minute},
+}
+
+// Repair configures the level-triggered repair: what the repositories ask for (their open
+// pull requests' heads) is compared with what runs, at start and every interval.
+type Repair struct {
+	// Interval between repairs; 0 turns repair off. With nothing to repair one costs a
+	// conditional request per repository (a 304, not counted against GitHub's rate limit).
+	Interval time.Duration `mapstructure:"interval"`
 }
 
 // ChatOps configures the commands of pull request comments.
@@ -65,6 +121,10 @@ type Local struct {
 // Webhook configures the /hook endpoint.
 type Webhook struct {
 	Secret string `mapstructure:"secret"`
+	// PreviousSecrets are also accepted, so that the secret can be rotated without losing
+	// deliveries: set the new one in GitHub and as secret, keep the old one here until
+	// GitHub signs with the new one, then drop it.
+	PreviousSecrets []string `mapstructure:"previousSecrets"`
 }
 
 // GitHub says how to reach GitHub and who Rigger is there.
@@ -175,6 +235,24 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("repositories[%d]: %s is listed twice", i, r.URL))
 		}
 		seen[key] = true
+	}
+	// A configuration built in code (tests, embedding) may leave the figures out.
+	for _, p := range []struct{ got, def *retry.Policy }{{&c.Retry.Events, &DefaultRetry.Events},
+		{&c.Retry.GitHub, &DefaultRetry.GitHub}, {&c.Retry.Cluster, &DefaultRetry.Cluster}} {
+		if *p.got == (retry.Policy{}) {
+			*p.got = *p.def
+		}
+	}
+	for name, p := range map[string]retry.Policy{"events": c.Retry.Events, "github": c.Retry.GitHub, "cluster": c.Retry.Cluster} {
+		if p.BaseDelay <= 0 || p.MaxDelay < p.BaseDelay || p.Deadline <= 0 {
+			errs = append(errs, fmt.Errorf("retry.%s: want 0 < baseDelay <= maxDelay and a positive deadline, got %+v", name, p))
+		}
+	}
+	if le := c.LeaderElection; le.Enabled && (le.Name == "" || le.RetryPeriod <= 0 || le.RenewDeadline <= le.RetryPeriod || le.LeaseDuration <= le.RenewDeadline) {
+		errs = append(errs, fmt.Errorf("leaderElection: want a name and leaseDuration > renewDeadline > retryPeriod > 0, got %+v", le))
+	}
+	if c.Repair.Interval < 0 {
+		errs = append(errs, fmt.Errorf("repair.interval: %s is negative", c.Repair.Interval))
 	}
 	if c.Queue.Capacity <= 0 || c.Queue.Workers <= 0 {
 		errs = append(errs, errors.New("queue.capacity and queue.workers must be positive"))

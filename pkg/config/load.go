@@ -2,8 +2,10 @@ package config
 
 import (
 	"fmt"
+	"github.com/rigger-ci/rigger/pkg/retry"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -12,29 +14,41 @@ import (
 // envKeys maps each key to its environment variable. Explicit, because the keys are camelCase
 // and a mechanical rewrite would give RIGGER_GITHUB_APIURL rather than RIGGER_GITHUB_API_URL.
 var envKeys = map[string]string{
-	"listen":                 "RIGGER_LISTEN",
-	"executor":               "RIGGER_EXECUTOR",
-	"dataDir":                "RIGGER_DATA_DIR",
-	"local.isolation":        "RIGGER_LOCAL_ISOLATION",
-	"local.containerRuntime": "RIGGER_LOCAL_CONTAINER_RUNTIME",
-	"local.parallel":         "RIGGER_LOCAL_PARALLEL",
-	"kubeconfig":             "RIGGER_KUBECONFIG",
-	"webhook.secret":         "RIGGER_WEBHOOK_SECRET",
-	"github.apiURL":          "RIGGER_GITHUB_API_URL",
-	"github.token":           "RIGGER_GITHUB_TOKEN",
-	"github.appID":           "RIGGER_GITHUB_APP_ID",
-	"github.privateKeyFile":  "RIGGER_GITHUB_PRIVATE_KEY_FILE",
-	"github.gitAuthToken":    "RIGGER_GITHUB_GIT_AUTH_TOKEN",
-	"chatops.prefix":         "RIGGER_CHATOPS_PREFIX",
-	"log.level":              "RIGGER_LOG_LEVEL",
-	"log.format":             "RIGGER_LOG_FORMAT",
-	"queue.capacity":         "RIGGER_QUEUE_CAPACITY",
-	"queue.workers":          "RIGGER_QUEUE_WORKERS",
-	"pullRequests.drafts":    "RIGGER_PULL_REQUESTS_DRAFTS",
+	"listen":                  "RIGGER_LISTEN",
+	"executor":                "RIGGER_EXECUTOR",
+	"dataDir":                 "RIGGER_DATA_DIR",
+	"local.isolation":         "RIGGER_LOCAL_ISOLATION",
+	"local.containerRuntime":  "RIGGER_LOCAL_CONTAINER_RUNTIME",
+	"local.parallel":          "RIGGER_LOCAL_PARALLEL",
+	"kubeconfig":              "RIGGER_KUBECONFIG",
+	"webhook.secret":          "RIGGER_WEBHOOK_SECRET",
+	"github.apiURL":           "RIGGER_GITHUB_API_URL",
+	"github.token":            "RIGGER_GITHUB_TOKEN",
+	"github.appID":            "RIGGER_GITHUB_APP_ID",
+	"github.privateKeyFile":   "RIGGER_GITHUB_PRIVATE_KEY_FILE",
+	"github.gitAuthToken":     "RIGGER_GITHUB_GIT_AUTH_TOKEN",
+	"chatops.prefix":          "RIGGER_CHATOPS_PREFIX",
+	"repair.interval":         "RIGGER_REPAIR_INTERVAL",
+	"retry.events.baseDelay":  "RIGGER_RETRY_EVENTS_BASE_DELAY",
+	"retry.events.maxDelay":   "RIGGER_RETRY_EVENTS_MAX_DELAY",
+	"retry.events.deadline":   "RIGGER_RETRY_EVENTS_DEADLINE",
+	"retry.github.baseDelay":  "RIGGER_RETRY_GITHUB_BASE_DELAY",
+	"retry.github.maxDelay":   "RIGGER_RETRY_GITHUB_MAX_DELAY",
+	"retry.github.deadline":   "RIGGER_RETRY_GITHUB_DEADLINE",
+	"retry.cluster.baseDelay": "RIGGER_RETRY_CLUSTER_BASE_DELAY",
+	"retry.cluster.maxDelay":  "RIGGER_RETRY_CLUSTER_MAX_DELAY",
+	"retry.cluster.deadline":  "RIGGER_RETRY_CLUSTER_DEADLINE",
+	"log.level":               "RIGGER_LOG_LEVEL",
+	"log.format":              "RIGGER_LOG_FORMAT",
+	"queue.capacity":          "RIGGER_QUEUE_CAPACITY",
+	"queue.workers":           "RIGGER_QUEUE_WORKERS",
+	"pullRequests.drafts":     "RIGGER_PULL_REQUESTS_DRAFTS",
 }
 
 func setDefaults(v *viper.Viper) {
 	v.SetDefault("listen", ":8080")
+	v.SetDefault("adminListen", "")
+	v.SetDefault("webhook.previousSecrets", []string{})
 	v.SetDefault("executor", "")
 	v.SetDefault("dataDir", "~/.local/share/rigger")
 	v.SetDefault("local.isolation", "process")
@@ -48,6 +62,14 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("github.privateKeyFile", "")
 	v.SetDefault("github.gitAuthToken", "")
 	v.SetDefault("chatops.prefix", "")
+	// Five minutes: a lost webhook is made good within minutes, and a repair with nothing
+	// to do costs a 304 per repository, which GitHub does not count against the rate limit.
+	v.SetDefault("repair.interval", 5*time.Minute)
+	v.SetDefault("leaderElection", map[string]any{"enabled": false, "namespace": "", "name": "rigger",
+		"leaseDuration": 15 * time.Second, "renewDeadline": 10 * time.Second, "retryPeriod": 2 * time.Second})
+	for name, p := range map[string]retry.Policy{"events": DefaultRetry.Events, "github": DefaultRetry.GitHub, "cluster": DefaultRetry.Cluster} {
+		v.SetDefault("retry."+name, map[string]any{"baseDelay": p.BaseDelay, "maxDelay": p.MaxDelay, "deadline": p.Deadline})
+	}
 	v.SetDefault("trust.bots", []string{})
 	v.SetDefault("log.level", "info")
 	v.SetDefault("log.format", "json")

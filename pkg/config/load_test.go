@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -113,5 +114,76 @@ func TestLocalExecutorSettings(t *testing.T) {
 	}
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `local.isolation: "vm"`) {
 		t.Errorf("validation error %v does not name local.isolation", err)
+	}
+}
+
+// rigger.yaml's repositories are the Repository resource's spec: every field a Repository
+// has, trust and secret references included, loads from the file under the same key.
+func TestRepositoryEntryTakesTheResourceSpec(t *testing.T) {
+	p := writeConfig(t, `
+webhook: {secret: s}
+github: {token: t}
+repositories:
+- url: https://github.com/octo/hello
+  namespace: ci-hello
+  concurrencyLimit: 3
+  params: [{name: team, value: platform}]
+  trust:
+    definitionsFrom: base
+    trustedUsers: [alice]
+    trustedTeams: [octo/reviewers]
+  secrets:
+    githubToken: {name: hello-token, key: token}
+    webhookSecret: {name: hello-hook, key: secret}
+`)
+	t.Setenv("KUBECONFIG", "")
+	c, err := Load(p, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, ok := c.RepositoryFor("octo/hello")
+	if !ok {
+		t.Fatal("repository not loaded")
+	}
+	if r.ConcurrencyLimit != 3 || len(r.Params) != 1 || r.Params[0].Value != "platform" {
+		t.Errorf("spec fields lost: %+v", r.RepositorySpec)
+	}
+	if r.Trust.DefinitionsFrom != "base" || r.Trust.TrustedUsers[0] != "alice" || r.Trust.TrustedTeams[0] != "octo/reviewers" {
+		t.Errorf("trust = %+v", r.Trust)
+	}
+	if r.Secrets == nil || r.Secrets.GitHubToken.Name != "hello-token" || r.Secrets.WebhookSecret.Key != "secret" {
+		t.Errorf("secrets = %+v", r.Secrets)
+	}
+
+	_, err = Load(writeConfig(t, "repositories:\n- url: https://github.com/o/r\n  namespace: n\n  trust: {trustedUser: [x]}\n"), nil, nil)
+	if err == nil || !strings.Contains(strings.ToLower(err.Error()), "trusteduser") {
+		t.Errorf("a misspelt trust key loaded without error: %v", err)
+	}
+}
+
+// The retry figures: deadlines by default, each field settable in the file or environment,
+// the rest keeping its default.
+func TestRetryFigures(t *testing.T) {
+	p := writeConfig(t, "webhook: {secret: s}\ngithub: {token: t}\nretry: {github: {maxDelay: 10s}}\n")
+	t.Setenv("RIGGER_RETRY_EVENTS_DEADLINE", "30m")
+	c, err := Load(p, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Retry.Events.Deadline != 30*time.Minute || c.Retry.Events.BaseDelay != DefaultRetry.Events.BaseDelay {
+		t.Errorf("events = %+v", c.Retry.Events)
+	}
+	if c.Retry.GitHub.MaxDelay != 10*time.Second || c.Retry.GitHub.Deadline != DefaultRetry.GitHub.Deadline {
+		t.Errorf("github = %+v", c.Retry.GitHub)
+	}
+	if c.Retry.Cluster != DefaultRetry.Cluster || c.Repair.Interval != 5*time.Minute {
+		t.Errorf("cluster = %+v, repair = %+v", c.Retry.Cluster, c.Repair)
+	}
+	c.Retry.Cluster.Deadline = -time.Second
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "retry.cluster") {
+		t.Errorf("a negative deadline: %v", err)
 	}
 }

@@ -107,6 +107,9 @@ type Event struct {
 	// "retest", "ok-to-test"), set by whoever parses commands. A comment without one runs
 	// only the definitions whose on-comment matches it.
 	Command string
+	// Repair marks an event Rigger made itself for a head no webhook brought (see the
+	// server's repair), rather than one GitHub delivered.
+	Repair bool
 	// Label is the label a pull_request labeled or unlabeled event adds or removes.
 	Label string
 

@@ -53,3 +53,15 @@ func branchRef(branch string) string {
 	}
 	return "refs/heads/" + branch
 }
+
+// FromPullRequest is the event of a pull request as GitHub lists it (GET .../pulls), with
+// action and deliveryID given: what repair hands the trigger for a head that no webhook
+// brought. The author is the sender.
+func FromPullRequest(pr *github.PullRequest, action, deliveryID string) *Event {
+	ev := &Event{Kind: KindPullRequest, Action: action, DeliveryID: deliveryID,
+		Repo: repoFrom(pr.GetBase().GetRepo()), Sender: pr.GetUser().GetLogin(), SenderID: pr.GetUser().GetID()}
+	ev.PullRequest = PullRequestFrom(pr)
+	ev.SHA = ev.PullRequest.HeadSHA
+	ev.Ref = branchRef(ev.PullRequest.BaseBranch)
+	return ev
+}

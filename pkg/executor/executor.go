@@ -69,6 +69,8 @@ type Executor interface {
 	Cancel(ctx context.Context, sel Selector) (int, error)
 	// Watch calls fn with the current state of each run whenever it changes, until ctx ends.
 	Watch(ctx context.Context, fn func(run.Run)) error
+	// MarkReported records on the run that GitHub shows its final state r.State.
+	MarkReported(ctx context.Context, r run.Run) error
 	// LogTail returns the last lines of a step's log.
 	LogTail(ctx context.Context, r *run.Run, task, step string, lines int) (string, error)
 }

@@ -2,6 +2,7 @@ package github
 
 import (
 	"fmt"
+	"github.com/rigger-ci/rigger/pkg/retry"
 	"net/url"
 	"strings"
 	"time"
@@ -40,7 +41,8 @@ type Config struct {
 
 // RetryPolicy bounds retries. Zero fields take the defaults of DefaultRetryPolicy.
 type RetryPolicy struct {
-	// MaxAttempts counts the first try too.
+	// MaxAttempts, when set, also bounds the tries (the first counts); tests use it to
+	// count. Production leaves it to the deadline.
 	MaxAttempts int
 	// BaseDelay is the first backoff; each retry doubles it, up to MaxDelay, with jitter.
 	BaseDelay time.Duration
@@ -48,18 +50,23 @@ type RetryPolicy struct {
 	// RateLimitWait is how long to wait on a secondary rate limit that names no time
 	// (GitHub asks for at least a minute).
 	RateLimitWait time.Duration
-	// MaxTotalWait caps the sum of waits for one request. A rate limit that asks for a
-	// longer wait than is left is returned to the caller at once, so it can requeue.
-	MaxTotalWait time.Duration
+	// Deadline is how long after the first try of a request the last may start. A rate
+	// limit that asks for a longer wait than is left is returned to the caller at once, so
+	// that it can requeue the work rather than hold a worker.
+	Deadline time.Duration
+}
+
+// backoff is the policy's waits, as Rigger's other retries wait.
+func (p RetryPolicy) backoff() retry.Policy {
+	return retry.Policy{BaseDelay: p.BaseDelay, MaxDelay: p.MaxDelay, Deadline: p.Deadline}
 }
 
 // DefaultRetryPolicy is what production uses.
 var DefaultRetryPolicy = RetryPolicy{
-	MaxAttempts:   6,
 	BaseDelay:     500 * time.Millisecond,
 	MaxDelay:      30 * time.Second,
 	RateLimitWait: time.Minute,
-	MaxTotalWait:  2 * time.Minute,
+	Deadline:      2 * time.Minute,
 }
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
@@ -76,8 +83,8 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	if p.RateLimitWait > 0 {
 		d.RateLimitWait = p.RateLimitWait
 	}
-	if p.MaxTotalWait > 0 {
-		d.MaxTotalWait = p.MaxTotalWait
+	if p.Deadline > 0 {
+		d.Deadline = p.Deadline
 	}
 	return d
 }

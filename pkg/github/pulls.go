@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	gh "github.com/google/go-github/v62/github"
 )
@@ -56,4 +57,24 @@ func (i *Installation) CollaboratorPermission(ctx context.Context, owner, repo, 
 		return "", fmt.Errorf("github: permission of %s on %s/%s: %w", user, owner, repo, err)
 	}
 	return p.GetPermission(), nil
+}
+
+// OpenPullRequests lists the open pull requests of a repository, every page asked
+// conditionally: changed is false when GitHub answered 304 throughout, which is what a
+// repair with nothing to do costs (one call per repository under a hundred open pull
+// requests, not counted against the rate limit).
+func (i *Installation) OpenPullRequests(ctx context.Context, owner, repo string) (prs []*gh.PullRequest, changed bool, err error) {
+	for page := 1; ; page++ {
+		u := fmt.Sprintf("repos/%s/%s/pulls?state=open&per_page=100&page=%d", url.PathEscape(owner), url.PathEscape(repo), page)
+		var list []*gh.PullRequest
+		resp, err := get(ctx, &i.cond, i.gh, u, &list)
+		if err != nil {
+			return nil, false, fmt.Errorf("github: open pull requests of %s/%s: %w", owner, repo, err)
+		}
+		changed = changed || resp.StatusCode != http.StatusNotModified
+		prs = append(prs, list...)
+		if resp.NextPage == 0 || len(list) == 0 {
+			return prs, changed, nil
+		}
+	}
 }

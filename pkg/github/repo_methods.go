@@ -155,3 +155,12 @@ func (c *Client) OrgMember(ctx context.Context, owner, repo, user string) (bool,
 	}
 	return i.OrgMember(ctx, owner, user)
 }
+
+// OpenPullRequests: see Installation.OpenPullRequests.
+func (c *Client) OpenPullRequests(ctx context.Context, owner, repo string) ([]*gh.PullRequest, bool, error) {
+	i, err := c.ForRepo(ctx, owner, repo)
+	if err != nil {
+		return nil, false, err
+	}
+	return i.OpenPullRequests(ctx, owner, repo)
+}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"time"
 
@@ -43,14 +42,14 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, ctx.Err()
 		}
 		v := judge(resp, err, writeSafe, t.policy, t.now())
-		if !v.retry || attempt >= t.policy.MaxAttempts {
+		if !v.retry || (t.policy.MaxAttempts > 0 && attempt >= t.policy.MaxAttempts) {
 			return resp, err
 		}
 		wait := v.wait
 		if wait == 0 {
 			wait = max(t.backoff(attempt), v.floor)
 		}
-		if waited+wait > t.policy.MaxTotalWait {
+		if waited+wait > t.policy.Deadline {
 			// Waiting longer would hold a worker hostage; the caller requeues instead.
 			return resp, err
 		}
@@ -69,15 +68,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// backoff is BaseDelay doubled per attempt, capped at MaxDelay, with "equal jitter": half
-// fixed, half random, so replicas that failed together do not retry together.
+// backoff is the wait after the attempt-th try (see retry.Policy.Delay).
 func (t *retryTransport) backoff(attempt int) time.Duration {
-	d := t.policy.BaseDelay << min(attempt-1, 30)
-	if d <= 0 || d > t.policy.MaxDelay {
-		d = t.policy.MaxDelay
-	}
-	half := d / 2
-	return half + rand.N(half+1)
+	return t.policy.backoff().Delay(attempt)
 }
 
 // readBody buffers the request body so every attempt can send it again.

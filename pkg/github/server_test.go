@@ -52,7 +52,7 @@ var fastRetry = RetryPolicy{
 	BaseDelay:     time.Millisecond,
 	MaxDelay:      5 * time.Millisecond,
 	RateLimitWait: 10 * time.Millisecond,
-	MaxTotalWait:  3 * time.Second,
+	Deadline:      3 * time.Second,
 }
 
 func newTokenClient(t *testing.T, url string) (*Client, *prometheus.Registry) {

@@ -81,10 +81,11 @@ func (i *Installation) CreateReaction(ctx context.Context, owner, repo string, c
 
 // CheckRun is what Rigger reads back of a check run it created.
 type CheckRun struct {
-	ID        int64
-	Name      string
-	Status    string
-	CreatedAt time.Time
+	ID         int64
+	Name       string
+	ExternalID string
+	Status     string
+	CreatedAt  time.Time
 }
 
 // CheckRunsFor lists the check runs named name on ref (newest first, as GitHub lists them).
@@ -98,7 +99,7 @@ func (i *Installation) CheckRunsFor(ctx context.Context, owner, repo, ref, name 
 	for _, cr := range res.CheckRuns {
 		// GitHub sets started_at to the creation time unless told otherwise; Rigger never
 		// backdates it, so it is when the check run was made.
-		out = append(out, CheckRun{ID: cr.GetID(), Name: cr.GetName(), Status: cr.GetStatus(), CreatedAt: cr.GetStartedAt().Time})
+		out = append(out, CheckRun{ID: cr.GetID(), Name: cr.GetName(), ExternalID: cr.GetExternalID(), Status: cr.GetStatus(), CreatedAt: cr.GetStartedAt().Time})
 	}
 	return out, nil
 }

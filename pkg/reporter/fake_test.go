@@ -18,7 +18,7 @@ var fastRetry = github.RetryPolicy{
 	BaseDelay:     time.Millisecond,
 	MaxDelay:      5 * time.Millisecond,
 	RateLimitWait: 10 * time.Millisecond,
-	MaxTotalWait:  3 * time.Second,
+	Deadline:      3 * time.Second,
 }
 
 // world is a fake GitHub with acme/widgets at one commit, and Rigger's real client.

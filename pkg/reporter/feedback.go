@@ -3,6 +3,7 @@ package reporter
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/rigger-ci/rigger/pkg/run"
@@ -101,12 +102,13 @@ func (rep *Reporter) complete(ctx context.Context, r *run.Run, f feedback) feedb
 }
 
 func (rep *Reporter) masker(ctx context.Context, r *run.Run) (*Masker, error) {
-	if rep.opts.Secrets == nil {
-		return nil, nil
-	}
-	values, err := rep.opts.Secrets.SecretValues(ctx, r)
-	if err != nil {
-		return nil, err
+	values := slices.Clone(rep.opts.Masked)
+	if rep.opts.Secrets != nil {
+		secrets, err := rep.opts.Secrets.SecretValues(ctx, r)
+		if err != nil {
+			return NewMasker(values...), err
+		}
+		values = append(values, secrets...)
 	}
 	return NewMasker(values...), nil
 }

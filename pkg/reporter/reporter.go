@@ -41,6 +41,10 @@ type SecretSource interface {
 type Options struct {
 	Logs    LogSource
 	Secrets SecretSource
+	// Masked are values masked in every run's output whatever its executor: Rigger's own
+	// secrets (the webhook secret, its GitHub token), which no run should ever hold but a
+	// step on this machine might still print.
+	Masked []string
 	// DetailsURL links a check run or status to a page about the run (a dashboard).
 	DetailsURL func(r run.Run) string
 	Logger     *zap.Logger

@@ -42,6 +42,9 @@ type Run struct {
 	Sender      string
 	DeliveryID  string
 	CheckRunID  int64
+	// Reported is the final state GitHub was told of, kept with the run (not in memory) so
+	// that a restarted Rigger does not tell it again.
+	Reported State
 
 	State          State
 	Reason         string

@@ -24,10 +24,10 @@ import (
 	"github.com/rigger-ci/rigger/pkg/executor/local"
 	"github.com/rigger-ci/rigger/pkg/github"
 	"github.com/rigger-ci/rigger/pkg/reporter"
+	"github.com/rigger-ci/rigger/pkg/retry"
 	"github.com/rigger-ci/rigger/pkg/run"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
-	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // Route templates the tests count, as the fake records them.
@@ -68,6 +68,9 @@ type harness struct {
 	exec *local.Executor
 	srv  *Server
 	base string // http://127.0.0.1:port of the server
+
+	keyFile, dataDir string
+	stopServer       func()
 }
 
 // newHarness starts the fake GitHub and Rigger. files are the repository's first commit on
@@ -100,20 +103,27 @@ func newHarness(t *testing.T, files map[string]string) *harness {
 	if err := os.WriteFile(keyFile, pemBytes, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	exec, err := local.New(local.Config{DataDir: t.TempDir(), Parallel: 4})
+	h := &harness{t: t, gh: fake, repo: repo, keyFile: keyFile, dataDir: t.TempDir()}
+	h.start()
+	t.Cleanup(h.stop)
+	return h
+}
+
+// start runs Rigger: a local executor on the harness's data directory and a server.
+func (h *harness) start() {
+	t := h.t
+	exec, err := local.New(local.Config{DataDir: h.dataDir, Parallel: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = exec.Close() })
-
 	cfg := &config.Config{
 		Listen:   "127.0.0.1:0",
 		Executor: config.ExecutorLocal,
 		DataDir:  exec.DataDir(),
 		Webhook:  config.Webhook{Secret: webhookSecret},
-		GitHub:   config.GitHub{APIURL: fake.APIURL(), AppID: appID, PrivateKeyFile: keyFile},
+		GitHub:   config.GitHub{APIURL: h.gh.APIURL(), AppID: appID, PrivateKeyFile: h.keyFile},
 		Repositories: []config.Repository{{Namespace: "ci-widgets",
-			RepositorySpec: v1alpha1.RepositorySpec{URL: repo.HTMLURL()}}},
+			RepositorySpec: v1alpha1.RepositorySpec{URL: h.repo.HTMLURL()}}},
 		Log:          config.Log{Level: "debug", Format: "console"},
 		Queue:        config.Queue{Capacity: 100, Workers: 2},
 		PullRequests: config.PullRequests{Drafts: "skip"},
@@ -125,7 +135,7 @@ func newHarness(t *testing.T, files map[string]string) *harness {
 		t.Fatal(err)
 	}
 	// Production waits a second, then longer; the tests' outages last milliseconds.
-	srv.retries = wait.Backoff{Duration: 5 * time.Millisecond, Factor: 2, Steps: 8, Cap: 200 * time.Millisecond}
+	srv.retries = retry.Policy{BaseDelay: 5 * time.Millisecond, MaxDelay: 200 * time.Millisecond, Deadline: 2 * time.Second}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -134,7 +144,8 @@ func newHarness(t *testing.T, files map[string]string) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx, ln) }()
-	t.Cleanup(func() {
+	h.exec, h.srv, h.base = exec, srv, "http://"+ln.Addr().String()
+	h.stopServer = func() {
 		cancel()
 		select {
 		case err := <-done:
@@ -144,8 +155,16 @@ func newHarness(t *testing.T, files map[string]string) *harness {
 		case <-time.After(waitLimit):
 			t.Errorf("server did not stop within %s", waitLimit)
 		}
-	})
-	return &harness{t: t, gh: fake, repo: repo, exec: exec, srv: srv, base: "http://" + ln.Addr().String()}
+		_ = exec.Close()
+	}
+}
+
+// stop stops Rigger, as a shutdown does; start brings it back on the same data.
+func (h *harness) stop() {
+	if h.stopServer != nil {
+		h.stopServer()
+		h.stopServer = nil
+	}
 }
 
 func (h *harness) hookURL() string { return h.base + "/hook" }

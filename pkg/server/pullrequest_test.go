@@ -193,3 +193,25 @@ func TestClosedPullRequestCancelsRun(t *testing.T) {
 		t.Errorf("the cancelled run lasted %s: the sleep was not stopped", d)
 	}
 }
+
+// With the local executor, a step starts from a clean environment: Rigger's own variables
+// (its webhook secret, its GitHub credentials) never reach it, and were a step to print
+// Rigger's secrets anyway, the check run shows them masked.
+func TestLocalStepsGetACleanEnvironmentAndRiggersSecretsAreMasked(t *testing.T) {
+	t.Setenv("RIGGER_WEBHOOK_SECRET", webhookSecret)
+	t.Setenv("RIGGER_GITHUB_TOKEN", "ghp_should-never-reach-a-step")
+	script := "echo \"env webhook=[$RIGGER_WEBHOOK_SECRET] token=[$RIGGER_GITHUB_TOKEN] path=[${PATH:+set}]\"\necho \"printed: " + webhookSecret + "\"\nexit 1"
+	h := newHarness(t, map[string]string{
+		".tekton/pull-request.yaml": pipelineRun("pull-request", "[pull_request]", "[main]", script),
+	})
+	pr := h.openPR(map[string]string{"main.go": "package main\n"})
+	h.sendPR(pr.Number, "opened")
+	cr := h.waitCheck("pull-request", pr.HeadSHA, "completed")
+	text := cr.Output.Text
+	if !strings.Contains(text, "env webhook=[] token=[] path=[set]") {
+		t.Errorf("the step's environment is not clean, or PATH is missing:\n%s", text)
+	}
+	if strings.Contains(text, webhookSecret) || !strings.Contains(text, "printed: ***") {
+		t.Errorf("Rigger's webhook secret is not masked in the check run:\n%s", text)
+	}
+}

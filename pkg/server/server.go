@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,11 +25,10 @@ import (
 	"github.com/rigger-ci/rigger/pkg/policy"
 	"github.com/rigger-ci/rigger/pkg/queue"
 	"github.com/rigger-ci/rigger/pkg/reporter"
-	"github.com/rigger-ci/rigger/pkg/run"
+	"github.com/rigger-ci/rigger/pkg/retry"
 	"github.com/rigger-ci/rigger/pkg/trigger"
 	"github.com/rigger-ci/rigger/pkg/webhook"
 	"go.uber.org/zap"
-	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // Deps are the parts that differ between deployments and tests; New builds the rest.
@@ -38,10 +38,13 @@ type Deps struct {
 	ExecutorName string
 	// ClusterCheck answers /readyz for the executor's side (nil: always ready).
 	ClusterCheck func(context.Context) error
+	// Lead, when set, runs work only while this replica leads (see pkg/leader): following
+	// runs, reporting and repair. Nil: this replica always leads.
+	Lead func(ctx context.Context, work func(ctx context.Context)) error
 	// Registry receives the metrics; nil makes a new one.
 	Registry *prometheus.Registry
-	// GitHubRetry bounds the GitHub client's retries of one request; the zero value is
-	// github.DefaultRetryPolicy. Tests shorten it to see outages without waiting minutes.
+	// GitHubRetry, when set, replaces the configuration's retry.github for the GitHub
+	// client's retries of one request. Tests shorten it to see outages without waiting minutes.
 	GitHubRetry github.RetryPolicy
 }
 
@@ -59,7 +62,8 @@ type Server struct {
 	m       *metrics
 	deps    Deps
 	ready   readiness
-	retries wait.Backoff
+	retries retry.Policy
+	leading atomic.Bool
 }
 
 // New builds a server from configuration.
@@ -72,10 +76,14 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
+	githubRetry := deps.GitHubRetry
+	if githubRetry == (github.RetryPolicy{}) {
+		githubRetry = github.RetryPolicy{BaseDelay: cfg.Retry.GitHub.BaseDelay, MaxDelay: cfg.Retry.GitHub.MaxDelay, Deadline: cfg.Retry.GitHub.Deadline}
+	}
 	gh, err := github.New(github.Config{
 		APIURL: cfg.GitHub.APIURL, Token: cfg.GitHub.Token, AppID: cfg.GitHub.AppID, PrivateKeyFile: cfg.GitHub.PrivateKeyFile,
 		RunToken: cfg.GitHub.GitAuthToken,
-		Retry:    deps.GitHubRetry,
+		Retry:    githubRetry,
 	}, log.Named("github"), reg)
 	if err != nil {
 		return nil, err
@@ -83,9 +91,10 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, gh: gh, exec: deps.Executor, reg: reg, deps: deps,
 		// An event whose handling fails (GitHub or the cluster away) is tried again for about
 		// ten minutes, in order with the rest of its repository's events.
-		retries: wait.Backoff{Duration: time.Second, Factor: 2, Jitter: 0.2, Steps: 10, Cap: 2 * time.Minute},
+		retries: cfg.Retry.Events,
 	}
-	opts := reporter.Options{Logs: deps.Executor, Logger: log}
+	opts := reporter.Options{Logs: deps.Executor, Logger: log,
+		Masked: nonEmpty(append([]string{cfg.Webhook.Secret, cfg.GitHub.Token, cfg.GitHub.GitAuthToken}, cfg.Webhook.PreviousSecrets...)...)}
 	if ss, ok := deps.Executor.(reporter.SecretSource); ok {
 		opts.Secrets = ss
 	}
@@ -98,9 +107,10 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 	s.trig = trigger.New(gh, definition.NewLoader(definition.DefaultCacheBytes), deps.Executor, s.rep,
 		repositories{cfg},
 		trigger.Options{
-			Matcher:       matcher.Options{SkipDrafts: cfg.PullRequests.Drafts == "skip"},
-			Bots:          cfg.Trust.Bots,
-			CommandPrefix: cfg.ChatOps.Prefix,
+			Matcher:        matcher.Options{SkipDrafts: cfg.PullRequests.Drafts == "skip"},
+			Bots:           cfg.Trust.Bots,
+			CommandPrefix:  cfg.ChatOps.Prefix,
+			MakesCheckRuns: func() bool { return deps.Lead == nil || s.leading.Load() },
 		},
 		log.Named("trigger"))
 	s.queue = queue.New(cfg.Queue.Capacity, cfg.Queue.Workers, s.handle, queue.WithLogger(log.Named("queue")))
@@ -109,13 +119,25 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.hook, err = webhook.New(webhook.Config{Secrets: []string{cfg.Webhook.Secret}, Enqueuer: s.queue, Logger: log.Named("webhook"), Metrics: wm})
+	s.hook, err = webhook.New(webhook.Config{Secrets: append([]string{cfg.Webhook.Secret}, cfg.Webhook.PreviousSecrets...),
+		Enqueuer: s.queue, Logger: log.Named("webhook"), Metrics: wm})
 	if err != nil {
 		return nil, err
 	}
 	s.ready = readiness{checks: map[string]func(context.Context) error{"github": gh.Check}}
 	if deps.ClusterCheck != nil {
 		s.ready.checks["cluster"] = deps.ClusterCheck
+	}
+	if sy, ok := deps.Executor.(synced); ok {
+		// Not ready before the executor has read every run: until then a redelivery could
+		// not be told from a new event without asking the apiserver.
+		s.ready.checks["runs"] = func(context.Context) error {
+			// A replica that does not lead reads runs from the apiserver, and is ready.
+			if s.leading.Load() && !sy.Synced() {
+				return errors.New("the executor has not loaded the runs yet")
+			}
+			return nil
+		}
 	}
 	return s, nil
 }
@@ -124,10 +146,29 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(webhook.Path, s.hook)
+	s.admin(mux)
+	return mux
+}
+
+// admin adds /healthz, /readyz and /metrics to mux.
+func (s *Server) admin(mux *http.ServeMux) {
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("/readyz", s.ready.serve)
 	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}))
-	return mux
+}
+
+// httpServer is an http.Server with the timeouts an endpoint open to the internet needs: a
+// client that sends its headers or body slowly, or never reads the answer, cannot hold a
+// connection for long.
+func httpServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h,
+		ReadHeaderTimeout: 10 * time.Second,
+		// GitHub's largest payload (25 MiB) on a slow link still arrives within a minute.
+		ReadTimeout:    time.Minute,
+		WriteTimeout:   30 * time.Second,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+	}
 }
 
 // GitHub is the server's GitHub client (benchmarks count its calls).
@@ -142,15 +183,37 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 			return fmt.Errorf("listen %s: %w", s.cfg.Listen, err)
 		}
 	}
-	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := httpServer(s.Handler())
+	var adminSrv *http.Server
+	if s.cfg.AdminListen != "" {
+		// /hook alone faces the internet; health and metrics answer on their own address.
+		hook := http.NewServeMux()
+		hook.Handle(webhook.Path, s.hook)
+		srv.Handler = hook
+		admin := http.NewServeMux()
+		s.admin(admin)
+		adminSrv = httpServer(admin)
+		adminLn, err := net.Listen("tcp", s.cfg.AdminListen)
+		if err != nil {
+			return fmt.Errorf("listen %s (adminListen): %w", s.cfg.AdminListen, err)
+		}
+		go func() { _ = adminSrv.Serve(adminLn) }()
+		defer adminSrv.Close()
+		s.log.Info("rigger admin endpoints", zap.String("addr", adminLn.Addr().String()))
+	}
 	var wg sync.WaitGroup
 	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWatch()
+	// Following runs, reporting and repair are the leader's; every replica takes webhooks.
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := s.exec.Watch(watchCtx, s.report); err != nil {
-			s.log.Error("watching runs failed", zap.Error(err))
+		if s.deps.Lead == nil {
+			s.lead(watchCtx)
+			return
+		}
+		if err := s.deps.Lead(watchCtx, s.lead); err != nil {
+			s.log.Error("leader election failed", zap.Error(err))
 		}
 	}()
 	serveErr := make(chan error, 1)
@@ -176,6 +239,36 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
+// Leading tells whether this replica leads (always, without leader election, once running).
+func (s *Server) Leading() bool { return s.leading.Load() }
+
+// lead follows runs, reports them and repairs until ctx ends (this replica stops leading).
+func (s *Server) lead(ctx context.Context) {
+	s.leading.Store(true)
+	defer s.leading.Store(false)
+	var wg sync.WaitGroup
+	reports := newReports(s)
+	if s.cfg.Repair.Interval > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			newRepairer(s, s.cfg.Repair.Interval).run(ctx)
+		}()
+	}
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		reports.run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		if err := s.exec.Watch(ctx, reports.offer); err != nil {
+			s.log.Error("watching runs failed", zap.Error(err))
+		}
+	}()
+	wg.Wait()
+}
+
 // handle is the queue's worker: one event through the trigger, retried with backoff while
 // it fails, so an outage delays runs rather than losing them.
 func (s *Server) handle(ctx context.Context, ev *event.Event) {
@@ -186,19 +279,17 @@ func (s *Server) handle(ctx context.Context, ev *event.Event) {
 		zap.String("repo", ev.Repo.FullName()), zap.String("sha", ev.SHA))
 	start := time.Now()
 	var out *trigger.Outcome
-	var last error
-	err := wait.ExponentialBackoffWithContext(ctx, s.retries, func(ctx context.Context) (bool, error) {
-		out, last = s.trig.Handle(ctx, ev)
-		if last != nil {
-			log.Warn("handling the event failed; will retry", zap.Error(last))
-			return false, nil
+	err := s.retries.Do(ctx, func(ctx context.Context) (bool, error) {
+		var err error
+		if out, err = s.trig.Handle(ctx, ev); err != nil {
+			log.Warn("handling the event failed; will retry", zap.Error(err))
 		}
-		return true, nil
+		return true, err
 	})
 	s.m.latency.WithLabelValues(string(ev.Kind)).Observe(time.Since(start).Seconds())
 	if err != nil {
 		s.m.handled.WithLabelValues(string(ev.Kind), "failed").Inc()
-		log.Error("gave up on the event", zap.Error(errors.Join(err, last)))
+		log.Error("gave up on the event", zap.Duration("after", time.Since(start)), zap.Error(err))
 		return
 	}
 	s.m.runs.WithLabelValues(s.deps.ExecutorName).Add(float64(len(out.Submitted)))
@@ -225,22 +316,14 @@ func (s *Server) handle(ctx context.Context, ev *event.Event) {
 		zap.Strings("refused", out.Refused), zap.Duration("took", time.Since(start)))
 }
 
-// report passes a run's new state to GitHub, for runs of this Rigger's own: the run's
-// repository is configured here and mapped to the run's namespace. The watch sees every
-// Rigger-labelled PipelineRun in the cluster, and another installation's runs (or runs left
-// in a namespace a repository no longer maps to) must not reach this GitHub.
-func (s *Server) report(r run.Run) {
-	if repo, ok := s.cfg.RepositoryFor(r.Repo); !ok || repo.Namespace != r.Namespace {
-		return
+func nonEmpty(values ...string) []string {
+	var out []string
+	for _, v := range values {
+		if v != "" {
+			out = append(out, v)
+		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if err := s.rep.Update(ctx, r); err != nil {
-		s.m.reports.WithLabelValues("failed").Inc()
-		s.log.Warn("reporting a run failed", zap.String("run", r.Namespace+"/"+r.Name), zap.Error(err))
-		return
-	}
-	s.m.reports.WithLabelValues("ok").Inc()
+	return out
 }
 
 // repositories adapts the configured repositories to the trigger's lookup.

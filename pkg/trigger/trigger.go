@@ -24,6 +24,7 @@ import (
 	"github.com/rigger-ci/rigger/pkg/github"
 	"github.com/rigger-ci/rigger/pkg/matcher"
 	"github.com/rigger-ci/rigger/pkg/policy"
+	"github.com/rigger-ci/rigger/pkg/reporter"
 	"github.com/rigger-ci/rigger/pkg/run"
 	"github.com/rigger-ci/rigger/pkg/template"
 	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
@@ -90,6 +91,10 @@ type Options struct {
 	CommandPrefix string
 	// TrustTTL is how long the policy reuses an answer (policy.DefaultTTL when 0).
 	TrustTTL time.Duration
+	// MakesCheckRuns, when set, says whether this replica makes a run's check run before
+	// the run (the leader does); otherwise the leader's reporting makes it once the run
+	// exists. Two replicas handling one delivery then make one check run, not two.
+	MakesCheckRuns func() bool
 	// BindWindow is how long a commit must have been the head before a bare /ok-to-test
 	// binds it (DefaultBindWindow when 0; negative: no wait, for tests).
 	BindWindow time.Duration
@@ -373,7 +378,19 @@ func (t *Trigger) submit(ctx context.Context, ev *event.Event, repo Repository, 
 			return nil, false, fmt.Errorf("cancelling the runs %s supersedes: %w", r.Name, err)
 		}
 	}
-	if _, err := t.rep.Submitted(ctx, &r); err != nil {
+	if ev.Repair {
+		// A Rigger killed between creating a run's check run and the run left that check
+		// run queued; repair adopts it rather than leave it queued for good beside a second.
+		// (Only repair pays this call: a delivered event's run is new or found above.)
+		if id, err := t.orphanCheckRun(ctx, ev, &r); err != nil {
+			return nil, false, err
+		} else if id != 0 {
+			r.CheckRunID = id
+		}
+	}
+	if t.opts.MakesCheckRuns != nil && !t.opts.MakesCheckRuns() {
+		// The leader's reporting makes it, once the run exists.
+	} else if _, err := t.rep.Submitted(ctx, &r); err != nil {
 		// The run still starts: the watcher gives it a check run once GitHub answers again.
 		t.log.Warn("could not create the check run; the run starts without one for now",
 			zap.String("run", r.Name), zap.Error(err))
@@ -397,6 +414,21 @@ func (t *Trigger) submit(ctx context.Context, ev *event.Event, repo Repository, 
 	}
 	submitted.CheckRunID = r.CheckRunID
 	return submitted, false, nil
+}
+
+// orphanCheckRun finds the check run an earlier Rigger made for r (its external ID is the
+// run's name), or 0.
+func (t *Trigger) orphanCheckRun(ctx context.Context, ev *event.Event, r *run.Run) (int64, error) {
+	checks, err := t.gh.CheckRunsFor(ctx, ev.Repo.Owner, ev.Repo.Name, r.SHA, reporter.CheckName(r.Definition))
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range checks {
+		if c.ExternalID == r.Name {
+			return c.ID, nil
+		}
+	}
+	return 0, nil
 }
 
 // reject reports a run that will not start as failed, with why, once.

@@ -3,8 +3,10 @@ package webhook
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,5 +92,57 @@ func TestMetricsRegisterOnce(t *testing.T) {
 	var already prometheus.AlreadyRegisteredError
 	if _, err := NewMetrics(reg); !errors.As(err, &already) {
 		t.Errorf("second registration: %v, want AlreadyRegisteredError", err)
+	}
+}
+
+// Bodies read before their signature is checked share a budget: a sender holding
+// connections open with slow bodies cannot hold Rigger's memory, and what does not fit is
+// answered 503 at once, not queued behind it.
+func TestUnverifiedBodiesShareABudget(t *testing.T) {
+	h := newHarness(t, harnessOptions{config: func(c *Config) { c.MaxBodyBytes, c.MaxUnverifiedBytes = 1000, 1000 }})
+	// A body of unknown length claims the largest a body may be: the whole budget.
+	pr, pw := io.Pipe()
+	slow := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, h.srv.URL, pr)
+		req.Header.Set("X-GitHub-Event", "ping")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			slow <- 0
+			return
+		}
+		resp.Body.Close()
+		slow <- resp.StatusCode
+	}()
+	if _, err := pw.Write([]byte("{")); err != nil { // the slow sender has started its body
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		req, _ := http.NewRequest(http.MethodPost, h.srv.URL, strings.NewReader(`{"zen":"x"}`))
+		req.Header.Set("X-GitHub-Event", "ping")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			if resp.Header.Get("Retry-After") == "" {
+				t.Error("503 without Retry-After")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a second body was read while the first held the whole budget: %d", resp.StatusCode)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	pw.Close()
+	if code := <-slow; code != http.StatusUnauthorized {
+		t.Errorf("the slow, unsigned body got %d, want 401", code)
+	}
+	// The budget is back: a signed delivery goes through.
+	if a := h.send(t, delivery{eventType: "ping", body: []byte(`{"zen":"x","hook_id":1}`)}); a.code != http.StatusOK {
+		t.Errorf("after the slow body: %+v", a)
 	}
 }

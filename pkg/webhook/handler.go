@@ -5,6 +5,7 @@ package webhook
 import (
 	"errors"
 	"fmt"
+	"golang.org/x/sync/semaphore"
 	"io"
 	"math"
 	"net/http"
@@ -43,7 +44,15 @@ type Config struct {
 	Metrics      *Metrics      // nil: no metrics
 	RetryAfter   time.Duration // 0: DefaultRetryAfter
 	MaxBodyBytes int64         // 0: DefaultMaxBodyBytes
+	// MaxUnverifiedBytes bounds the bytes of bodies being read before their signature is
+	// checked, across every request at once (0: DefaultMaxUnverifiedBytes). Anyone on the
+	// internet can open connections to /hook; this keeps them from holding Rigger's memory.
+	MaxUnverifiedBytes int64
 }
+
+// DefaultMaxUnverifiedBytes lets ten bodies of GitHub's largest size, or thousands of
+// ordinary deliveries (a few KiB each), be read at once.
+const DefaultMaxUnverifiedBytes = 10 * DefaultMaxBodyBytes
 
 // Handler is the http.Handler for POST /hook.
 type Handler struct {
@@ -53,6 +62,7 @@ type Handler struct {
 	metrics    *Metrics
 	retryAfter string
 	maxBody    int64
+	unverified *semaphore.Weighted
 }
 
 // New checks cfg and builds a Handler. It refuses to run without a secret: unsigned deliveries
@@ -82,6 +92,11 @@ func New(cfg Config) (*Handler, error) {
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
 	}
+	budget := cfg.MaxUnverifiedBytes
+	if budget <= 0 {
+		budget = DefaultMaxUnverifiedBytes
+	}
+	h.unverified = semaphore.NewWeighted(max(budget, h.maxBody))
 	retry := cfg.RetryAfter
 	if retry <= 0 {
 		retry = DefaultRetryAfter
@@ -107,7 +122,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		finish(http.StatusMethodNotAllowed, ResultMethodNotAllowed, reply{Error: "only POST is allowed"})
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	// A body is read before it can be verified: it takes its size from the budget of such
+	// reads (the most it may be, when the client does not say), and none waits for room.
+	claim := h.maxBody
+	if r.ContentLength >= 0 && r.ContentLength < claim {
+		claim = r.ContentLength + 1 // one more, so that a longer body than announced is seen
+	}
+	if !h.unverified.TryAcquire(claim) {
+		log.Warn("too many unverified webhook bodies at once; asking the sender to retry", zap.String("remote", r.RemoteAddr))
+		w.Header().Set("Retry-After", h.retryAfter)
+		finish(http.StatusServiceUnavailable, ResultUnavailable, reply{Error: "busy, retry later"})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, min(h.maxBody, claim)))
+	h.unverified.Release(claim)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {

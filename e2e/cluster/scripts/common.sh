@@ -40,3 +40,14 @@ host_ip() {
   if [ -n "$dev" ]; then ip -4 -o addr show dev "$dev" | awk '{split($4,a,"/"); print a[1]; exit}'; return; fi
   ip -4 -o addr show scope global | awk '{split($4,a,"/"); print a[1]; exit}'
 }
+
+# import_rigger_image [archive]: load Rigger's own image (`make image`, bin/rigger-image.tar by
+# default) into the running cluster's containerd, so a Deployment can run it with
+# imagePullPolicy: Never or IfNotPresent. Prints the image reference the archive names.
+import_rigger_image() {
+  local archive=${1:-$CLUSTER/../../bin/rigger-image.tar}
+  [ -s "$archive" ] || die "no image archive at $archive (make image)"
+  [ -S "$SOCK" ] || die "no containerd at $SOCK: is the cluster up with E2E_NODES=real?"
+  ctr -a "$SOCK" -n k8s.io images import "$archive" >&2 || die "ctr import of $archive failed"
+  tar -xOf "$archive" index.json | jq -r '.manifests[0].annotations["io.containerd.image.name"]'
+}

@@ -26,7 +26,8 @@ func (o *options) execute(ctx context.Context, f *factory.Factory, c *Checkout, 
 	out := f.IO.Out
 	prog := newProgress(out, f.IO.OutTTY)
 	ex, err := local.New(local.Config{DataDir: dataDir, Parallel: o.parallel,
-		Isolation: local.Isolation(o.isolation), ContainerRuntime: o.runtime, OnEvent: prog.handle, StreamLogs: o.logs})
+		Isolation: local.Isolation(o.isolation), ContainerRuntime: o.runtime, OnEvent: prog.handle, StreamLogs: o.logs,
+		Env: local.UserEnv()})
 	if err != nil {
 		return usage("%v", err)
 	}

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strings"
 
+	prresources "github.com/rigger-ci/rigger/internal/tektonreconciler/pipelinerun/resources"
 	"github.com/rigger-ci/rigger/pkg/definition"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
-	prresources "github.com/tektoncd/pipeline/pkg/reconciler/pipelinerun/resources"
 )
 
 // Param is one --param name=value.

@@ -4,13 +4,16 @@ package serve
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/rigger-ci/rigger/pkg/cmd/factory"
 	"github.com/rigger-ci/rigger/pkg/config"
 	"github.com/rigger-ci/rigger/pkg/executor/local"
 	"github.com/rigger-ci/rigger/pkg/executor/tekton"
+	"github.com/rigger-ci/rigger/pkg/leader"
 	"github.com/rigger-ci/rigger/pkg/logging"
 	"github.com/rigger-ci/rigger/pkg/server"
 	"github.com/spf13/cobra"
@@ -95,7 +98,24 @@ func executorFor(cfg *config.Config, log *zap.Logger) (server.Deps, func(), erro
 			_, err := kube.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
 			return err
 		}
-		return server.Deps{Executor: tekton.New(kube, tk, log.Named("tekton")), ExecutorName: "tekton", ClusterCheck: check}, func() {}, nil
+		ex := tekton.New(kube, tk, log.Named("tekton"))
+		ex.Retry = cfg.Retry.Cluster
+		deps := server.Deps{Executor: ex, ExecutorName: "tekton", ClusterCheck: check}
+		if le := cfg.LeaderElection; le.Enabled {
+			ns := le.Namespace
+			if ns == "" {
+				b, err := os.ReadFile("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+				if err != nil {
+					return server.Deps{}, nil, fmt.Errorf("leaderElection.namespace is not set and the pod's namespace is unknown: %w", err)
+				}
+				ns = strings.TrimSpace(string(b))
+			}
+			lc := leader.Config{Namespace: ns, Name: le.Name, LeaseDuration: le.LeaseDuration, RenewDeadline: le.RenewDeadline, RetryPeriod: le.RetryPeriod}
+			deps.Lead = func(ctx context.Context, work func(context.Context)) error {
+				return leader.Run(ctx, kube, lc, log.Named("leader"), work)
+			}
+		}
+		return deps, func() {}, nil
 	default:
 		ex, err := local.New(local.Config{DataDir: cfg.DataDir, Parallel: cfg.Local.Parallel,
 			Isolation: local.Isolation(cfg.Local.Isolation), ContainerRuntime: cfg.Local.ContainerRuntime})

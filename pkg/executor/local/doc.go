@@ -1,6 +1,7 @@
 // Package local is Rigger's embedded executor: it runs a Tekton v1 PipelineRun on this
 // machine, each step a host process or a container, with Tekton's own semantics. Defaulting, validation,
-// the task DAG and variable substitution are Tekton's code; this package adds the parts a
+// the task DAG and variable substitution are Tekton's code (the substitution copied into
+// internal/tektonreconciler, to leave out the cloud SDKs its package links); this package adds the parts a
 // cluster would otherwise provide: a scheduler (engine.go), a process runner (process.go)
 // and a durable store of runs and logs (store.go).
 //

@@ -45,6 +45,9 @@ type Config struct {
 	// Policies gives repositories' current concurrency limits; without it a repository's
 	// limit is the one its newest waiting run was submitted under.
 	Policies executor.Policies
+	// Env is the environment steps start from, under what each step declares; nil means
+	// CleanEnv(). It never holds Rigger's own configuration.
+	Env []string
 }
 
 // Executor runs PipelineRuns on this machine. It implements executor.Executor.
@@ -111,12 +114,15 @@ func New(cfg Config) (*Executor, error) {
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = runtime.NumCPU()
 	}
+	if cfg.Env == nil {
+		cfg.Env = CleanEnv()
+	}
 	st, err := openStore(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
 	e := &Executor{
-		cfg: cfg, containers: containers, store: st, slots: make(chan struct{}, cfg.Parallel), env: os.Environ(),
+		cfg: cfg, containers: containers, store: st, slots: make(chan struct{}, cfg.Parallel), env: cfg.Env,
 		active: map[string]*activeRun{}, watchers: map[*watcher]struct{}{}, pending: map[string]run.Run{},
 		flushKick: make(chan struct{}, 1), flushDone: make(chan struct{}),
 	}
@@ -382,6 +388,28 @@ func (e *Executor) get(name string) (*run.Run, error) {
 	}
 	e.mu.Unlock()
 	return e.store.get(name)
+}
+
+// SetCheckRunID records in the store the check run that reports on a run made without one.
+func (e *Executor) SetCheckRunID(ctx context.Context, r *run.Run, id int64) error {
+	e.flush()
+	stored, err := e.store.get(r.Name)
+	if err != nil || stored == nil {
+		return err
+	}
+	stored.CheckRunID = id
+	return e.store.putAll([]*run.Run{stored})
+}
+
+// MarkReported records in the store that GitHub shows the run's final state.
+func (e *Executor) MarkReported(ctx context.Context, r run.Run) error {
+	e.flush()
+	stored, err := e.store.get(r.Name)
+	if err != nil || stored == nil {
+		return err
+	}
+	stored.Reported = r.State
+	return e.store.putAll([]*run.Run{stored})
 }
 
 // All returns every run in the store, finished or not.

@@ -7,9 +7,9 @@ import (
 	"os"
 	"path/filepath"
 
+	prresources "github.com/rigger-ci/rigger/internal/tektonreconciler/pipelinerun/resources"
+	trresources "github.com/rigger-ci/rigger/internal/tektonreconciler/taskrun/resources"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
-	prresources "github.com/tektoncd/pipeline/pkg/reconciler/pipelinerun/resources"
-	trresources "github.com/tektoncd/pipeline/pkg/reconciler/taskrun/resources"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 

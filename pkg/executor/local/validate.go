@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
+	prresources "github.com/rigger-ci/rigger/internal/tektonreconciler/pipelinerun/resources"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	"github.com/tektoncd/pipeline/pkg/reconciler/pipeline/dag"
-	prresources "github.com/tektoncd/pipeline/pkg/reconciler/pipelinerun/resources"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"

@@ -47,6 +47,16 @@ func (e *Executor) Watch(ctx context.Context, fn func(run.Run)) error {
 	e.mu.Lock()
 	e.watchers[w] = struct{}{}
 	e.mu.Unlock()
+	// Like an informer's first list: every run in progress, and every finished one whose
+	// final state GitHub was never told of (a report lost to a restart, a run the restart
+	// marked interrupted).
+	if stored, err := e.All(); err == nil {
+		for _, r := range stored {
+			if r.State.Done() && r.Reported != r.State {
+				w.offer(*r)
+			}
+		}
+	}
 	for _, a := range e.activeRuns() {
 		w.offer(a.rec.snapshot())
 	}

@@ -28,6 +28,7 @@ func RunFromPipelineRun(pr *pipelinev1.PipelineRun, taskRuns []*pipelinev1.TaskR
 		Sender:       a[AnnotationSender],
 		DeliveryID:   a[AnnotationDelivery],
 		CreationTime: pr.CreationTimestamp.Time,
+		Reported:     run.State(a[AnnotationReported]),
 	}
 	r.Attempt, _ = strconv.Atoi(a[AnnotationAttempt])
 	r.PullRequest, _ = strconv.Atoi(pr.Labels[LabelPullRequest])

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rigger-ci/rigger/pkg/executor"
+	"github.com/rigger-ci/rigger/pkg/retry"
 	"github.com/rigger-ci/rigger/pkg/run"
 	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	tektonclient "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
@@ -21,16 +22,17 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 )
 
 // Executor creates and follows PipelineRuns. It is safe for concurrent use.
 type Executor struct {
-	kube    kubernetes.Interface
-	tekton  tektonclient.Interface
-	log     *zap.Logger
-	backoff wait.Backoff
+	kube   kubernetes.Interface
+	tekton tektonclient.Interface
+	log    *zap.Logger
+	// Retry is how a call to the apiserver is tried again while the cluster is away
+	// (configuration: retry.cluster). Set it before use.
+	Retry retry.Policy
 
 	// lister reads Watch's informer cache once it has synced; until then, and without a
 	// Watch, Get asks the apiserver.
@@ -59,8 +61,8 @@ var _ executor.Executor = (*Executor)(nil)
 func New(kube kubernetes.Interface, tekton tektonclient.Interface, log *zap.Logger) *Executor {
 	return &Executor{
 		kube: kube, tekton: tekton, log: log, now: time.Now,
-		// A cluster outage is retried for about a minute before the caller hears of it.
-		backoff: wait.Backoff{Duration: 200 * time.Millisecond, Factor: 2, Jitter: 0.2, Steps: 9, Cap: 15 * time.Second},
+		// A cluster outage is retried for a minute before the caller hears of it.
+		Retry: retry.Policy{BaseDelay: 200 * time.Millisecond, MaxDelay: 15 * time.Second, Deadline: time.Minute},
 	}
 }
 
@@ -119,6 +121,10 @@ func (e *Executor) Submit(ctx context.Context, req *executor.Request) (*run.Run,
 	out := RunFromPipelineRun(created, nil)
 	return &out, nil
 }
+
+// Synced tells whether Watch's informers have loaded every run, so that Get and List read
+// their cache rather than the apiserver.
+func (e *Executor) Synced() bool { return e.lister.Load() != nil }
 
 // Get returns the run with the given name, or nil when there is none. While Watch runs it
 // answers from the informer's cache, with no request at all; otherwise from the apiserver's
@@ -233,6 +239,18 @@ func (e *Executor) List(ctx context.Context, namespace string, sel executor.Sele
 	return out, nil
 }
 
+// MarkReported records on the PipelineRun that GitHub shows its final state.
+func (e *Executor) MarkReported(ctx context.Context, r run.Run) error {
+	patch := []byte(fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, AnnotationReported, string(r.State)))
+	return e.retry(ctx, func(ctx context.Context) error {
+		_, err := e.tekton.TektonV1().PipelineRuns(r.Namespace).Patch(ctx, r.Name, types.MergePatchType, patch, metav1.PatchOptions{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return err
+	})
+}
+
 // SetCheckRunID records the check run that reports on a run, for runs whose check run was
 // created after the PipelineRun.
 func (e *Executor) SetCheckRunID(ctx context.Context, r *run.Run, id int64) error {
@@ -246,23 +264,14 @@ func (e *Executor) SetCheckRunID(ctx context.Context, r *run.Run, id int64) erro
 // retry runs fn until it succeeds, fails for good, or the backoff is spent: the cluster
 // being briefly away must not lose a run.
 func (e *Executor) retry(ctx context.Context, fn func(context.Context) error) error {
-	var last error
-	err := wait.ExponentialBackoffWithContext(ctx, e.backoff, func(ctx context.Context) (bool, error) {
-		last = fn(ctx)
-		switch {
-		case last == nil:
-			return true, nil
-		case transient(last):
-			e.log.Debug("cluster call failed, retrying", zap.Error(last))
-			return false, nil
-		default:
-			return false, last
+	return e.Retry.Do(ctx, func(ctx context.Context) (bool, error) {
+		err := fn(ctx)
+		if err != nil && transient(err) {
+			e.log.Debug("cluster call failed, retrying", zap.Error(err))
+			return true, err
 		}
+		return false, err
 	})
-	if wait.Interrupted(err) && last != nil {
-		return last
-	}
-	return err
 }
 
 func transient(err error) bool {

@@ -50,6 +50,8 @@ const (
 	// cancels older unfinished runs of its definition for its pull request or branch that the
 	// trigger's cancel missed (its cache had not seen them yet).
 	AnnotationSupersedes = "rigger.dev/supersedes-older"
+	// AnnotationReported is the final state GitHub was told of (see run.Run.Reported).
+	AnnotationReported = "rigger.dev/reported"
 )
 
 // bookkeeping are the annotations Rigger keeps its own state in. A definition must not
@@ -59,7 +61,7 @@ var bookkeeping = map[string]bool{
 	AnnotationRepo: true, AnnotationRepoURL: true, AnnotationDelivery: true, AnnotationCheckRunID: true,
 	AnnotationSender: true, AnnotationTrigger: true, AnnotationAttempt: true, AnnotationDefinition: true,
 	AnnotationSHA: true, AnnotationRef: true, AnnotationQueuedAt: true, AnnotationConcurrencyLimit: true,
-	AnnotationKeepRuns: true, AnnotationCancelWhy: true, AnnotationSupersedes: true,
+	AnnotationKeepRuns: true, AnnotationCancelWhy: true, AnnotationSupersedes: true, AnnotationReported: true,
 }
 
 // withoutBookkeeping drops from a definition's labels every rigger.dev/ label (Rigger selects

@@ -418,3 +418,43 @@ func TestQueueCancelsASupersededRunTheTriggerMissed(t *testing.T) {
 		t.Errorf("the superseded run has %d TaskRuns and pods", n)
 	}
 }
+
+// Two replicas with leader election, as the chart deploys them: the leader's watch keeps the
+// queue; when the leader goes mid-queue the other takes the Lease and resumes the queue in
+// the same order, one at a time.
+func TestLeaderFailoverMidQueueResumesInOrder(t *testing.T) {
+	c := framework.Connect(t)
+	c.RequireRealPods(t)
+	ns := c.Namespace(t)
+	rig := c.StartRig(t, ns, framework.RigOptions{Leader: true,
+		Files: map[string]string{".tekton/pull-request.yaml": pipeline(4)},
+		Spec:  func(r *v1alpha1.RepositorySpec) { r.ConcurrencyLimit = 1 }})
+	s := &suite{t: t, c: c, ns: ns, rig: rig}
+	b := rig.StartReplica(t)
+	deadline := time.Now().Add(30 * time.Second)
+	for !rig.Server.Leading() && !b.Server.Leading() {
+		if time.Now().After(deadline) {
+			t.Fatal("no replica leads after 30s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	prs := s.openPRs(3)
+	var names []string
+	for _, pr := range prs {
+		s.send(pr.Number, "opened")
+		names = append(names, s.runOf(pr.HeadSHA).Name)
+	}
+	s.c.WaitForPipelineRun(t, ns, names[0], 2*time.Minute, "its start", func(p *pipelinev1.PipelineRun) bool {
+		return p.Status.StartTime != nil
+	})
+	if rig.Server.Leading() {
+		rig.Stop()
+	} else {
+		b.Stop()
+	}
+	var done []*pipelinev1.PipelineRun
+	for _, n := range names {
+		done = append(done, s.c.WaitForDone(t, ns, n, 4*time.Minute))
+	}
+	oneAtATime(t, done)
+}

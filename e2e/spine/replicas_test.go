@@ -21,7 +21,7 @@ func TestTwoReplicasOneRunOneCheckRunAndFailover(t *testing.T) {
 	rig := c.StartRig(t, ns, framework.RigOptions{Leader: true, Files: map[string]string{
 		".tekton/slow.yaml": busyboxDefinition("slow", "sleep 8; echo done"),
 	}})
-	a := &framework.Replica{Server: rig.Server, HookURL: rig.HookURL}
+	a := &framework.Replica{Server: rig.Server, HookURL: rig.HookURL, Stop: rig.Stop}
 	b := rig.StartReplica(t)
 	leaderOf := func() *framework.Replica {
 		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {

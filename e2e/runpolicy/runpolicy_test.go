@@ -169,6 +169,12 @@ func TestLimitOneRunsPullRequestsOneAtATimeInOrder(t *testing.T) {
 		done = append(done, s.c.WaitForDone(t, s.ns, n, 4*time.Minute))
 	}
 	oneAtATime(t, done)
+	// Each start cost one request, the patch (and one more per conflict): no list, however
+	// many runs wait.
+	st := s.rig.Executor.QueueStats()
+	if st.Starts != int64(len(names)) || st.Calls != st.Starts+st.Conflicts {
+		t.Errorf("queue made %d calls for %d starts (%d conflicts); want one per start and conflict", st.Calls, st.Starts, st.Conflicts)
+	}
 }
 
 // With a limit of 1 and cancel-in-progress, the middle of three pushes to a pull request,

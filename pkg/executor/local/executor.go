@@ -194,14 +194,15 @@ func (e *Executor) Submit(ctx context.Context, req *executor.Request) (*run.Run,
 	return &snap, nil
 }
 
-// start runs r now.
-func (e *Executor) start(r *run.Run, p *plan) {
+// start runs r now, unless the executor is closing; it tells which.
+func (e *Executor) start(r *run.Run, p *plan) bool {
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
-		return
+		return false
 	}
 	e.startLocked(r, p)
+	return true
 }
 
 // startLocked runs r; the caller holds e.mu, which it releases.

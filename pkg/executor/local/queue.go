@@ -136,11 +136,10 @@ func (e *Executor) startWaiting(r run.Run) error {
 		e.publish(r)
 		return e.store.dropWaiting(r.Name)
 	}
-	if err := e.store.dropWaiting(r.Name); err != nil {
-		return err
+	if !e.start(&r, p) {
+		return nil // closing: it waits on in the store for the next process
 	}
-	e.start(&r, p)
-	return nil
+	return e.store.dropWaiting(r.Name)
 }
 
 // cancelWaiting ends the selected waiting runs without ever starting them, so a superseded

@@ -23,8 +23,8 @@ import (
 // for a while, a limit changed in the configuration).
 const queueResync = 30 * time.Second
 
-// pruneGrace is how long a finished run is left for the reporter before max-keep-runs may
-// delete it.
+// pruneGrace is how long a finished run not yet recorded as reported (run.Run.Reported)
+// is left for the reporter before max-keep-runs may delete it anyway.
 const pruneGrace = 20 * time.Second
 
 // byRepository indexes PipelineRuns by namespace and repository label, a repository's queue.
@@ -192,8 +192,9 @@ func (q *queue) reconcile(ctx context.Context, key string) error {
 	q.report(key, plan)
 	for _, r := range plan.Prune {
 		// A run that finished a moment ago may not have been reported yet: deleted, its
-		// check run would never hear that it finished. The timer prunes it a little later.
-		if q.e.now().Sub(r.CompletionTime) >= pruneGrace {
+		// check run would never hear that it finished. Once its final state is recorded as
+		// reported it may go; otherwise the timer prunes it a little later.
+		if r.Reported.Done() || q.e.now().Sub(r.CompletionTime) >= pruneGrace {
 			q.prune(ctx, byName[r.Name])
 		}
 	}

@@ -464,3 +464,23 @@ func TestLeaderFailoverMidQueueResumesInOrder(t *testing.T) {
 	}
 	oneAtATime(t, done)
 }
+
+// A definition that asks to be created pending is held by its author, not by Rigger's
+// queue: the queue never starts it, and its check run reads Queued, not a place in line.
+func TestQueueLeavesADefinitionsOwnPendingRunAlone(t *testing.T) {
+	held := strings.Replace(pipeline(1), "spec:\n", "spec:\n  status: PipelineRunPending\n", 1)
+	s := start(t, map[string]string{".tekton/pull-request.yaml": held}, nil)
+	pr := s.openPRs(1)[0]
+	s.send(pr.Number, "opened")
+	name := s.runOf(pr.HeadSHA).Name
+	s.waitForTitle(pr.HeadSHA, "Queued")
+	// Long enough for a reconcile on every change and at start to have had their say.
+	time.Sleep(5 * time.Second)
+	got, err := s.c.Tekton.TektonV1().PipelineRuns(s.ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Spec.Status != pipelinev1.PipelineRunSpecStatusPending || s.taskRunsOf(name) != 0 {
+		t.Errorf("the definition's own pending run was started: spec.status %q", got.Spec.Status)
+	}
+}

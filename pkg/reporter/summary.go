@@ -200,7 +200,9 @@ func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 // run.MaxAheadShown on read alike, so the queue moving re-titles only the runs near its head.
 func waitingTitle(ahead int) string {
 	switch {
-	case ahead <= 0:
+	case ahead < 0:
+		return "Queued" // waiting, but in no queue of Rigger's
+	case ahead == 0:
 		return "Waiting: next in line"
 	case ahead >= run.MaxAheadShown:
 		return fmt.Sprintf("Waiting: %d or more ahead", run.MaxAheadShown)

@@ -21,7 +21,7 @@ func TestWaitingRunShowsItsPlaceAndASupersededRunSaysBy(t *testing.T) {
 	for _, c := range []struct {
 		ahead int
 		title string
-	}{{2, "Waiting: 2 ahead"}, {0, "Waiting: next in line"}, {run.MaxAheadShown + 5, "Waiting: 10 or more ahead"}} {
+	}{{-1, "Queued"}, {2, "Waiting: 2 ahead"}, {0, "Waiting: next in line"}, {run.MaxAheadShown + 5, "Waiting: 10 or more ahead"}} {
 		r.Ahead = c.ahead
 		if err := rep.Update(ctx, r); err != nil {
 			t.Fatal(err)

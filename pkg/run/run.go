@@ -69,7 +69,8 @@ type Run struct {
 	// so every executor and every restart derives the same order.
 	QueuedAt time.Time
 	// Ahead is how many waiting runs are before this one while it waits (Reason
-	// ReasonWaiting), capped at MaxAheadShown; -1 or 0 otherwise. See pkg/executor's queue.
+	// ReasonWaiting), capped at MaxAheadShown; -1 for a run pending in no queue of Rigger's
+	// (its definition made it pending). See pkg/executor's queue.
 	Ahead int
 	// CancelWhy says why the run was cancelled when something other than a person did it,
 	// e.g. "superseded by <sha>" (cancel-in-progress); its check run ends saying so.

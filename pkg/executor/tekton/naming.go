@@ -32,13 +32,14 @@ const (
 	AnnotationSHA        = "rigger.dev/full-sha"
 	AnnotationRef        = "rigger.dev/full-ref"
 
-	// AnnotationQueuedAt marks a run Rigger created waiting (spec.status
-	// PipelineRunPending) behind its repository's concurrency limit, with the time it was
-	// queued (RFC 3339, nanoseconds): the queue's order, with the name to break ties. Only
-	// runs carrying it are started by the queue; a definition's own pending run is not.
+	// AnnotationQueuedAt is when Rigger queued the run (RFC 3339, nanoseconds, finer than
+	// a creation timestamp's second): the queue's order, with the name to break ties, and
+	// which of two runs supersedes the other.
 	AnnotationQueuedAt = "rigger.dev/queued-at"
-	// AnnotationConcurrencyLimit is the limit the run was submitted under, the queue's limit
-	// when no configuration says what it is now.
+	// AnnotationConcurrencyLimit marks a run Rigger created waiting (spec.status
+	// PipelineRunPending) behind its repository's concurrency limit, with that limit (the
+	// queue's limit when no configuration says what it is now). Only runs carrying it are
+	// started by the queue; a definition's own pending run is not.
 	AnnotationConcurrencyLimit = "rigger.dev/concurrency-limit"
 	// AnnotationKeepRuns is the resolved max-keep-runs of the run's definition (the
 	// definition's annotation, else the repository's default). Not "max-keep-runs": that is

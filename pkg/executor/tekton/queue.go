@@ -156,7 +156,7 @@ func (q *queue) reconcile(ctx context.Context, key string) error {
 			// it done, it makes no pods, so it holds no slot meanwhile.
 			continue
 		}
-		if r.Waiting() && pr.Annotations[AnnotationQueuedAt] == "" {
+		if r.Waiting() && pr.Annotations[AnnotationConcurrencyLimit] == "" {
 			continue // pending by its definition's wish, not Rigger's: not ours to start
 		}
 		byName[pr.Name] = pr

@@ -116,7 +116,9 @@ func (e *Executor) Watch(ctx context.Context, fn func(run.Run)) error {
 			}
 		}
 		r := RunFromPipelineRun(pr, taskRuns)
-		if r.Waiting() {
+		if r.Waiting() && pr.Annotations[AnnotationConcurrencyLimit] == "" {
+			r.Ahead = -1 // pending by its definition's wish: in no queue of Rigger's
+		} else if r.Waiting() {
 			if r.Ahead = rq.aheadOf(key); r.Ahead < 0 {
 				// Its place is not known until its repository's queue is reconciled, which
 				// reports it then: one check run update instead of two.

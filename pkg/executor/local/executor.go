@@ -272,13 +272,13 @@ func (e *Executor) execute(ctx context.Context, x *execution, a *activeRun, setu
 		}
 	}
 	e.flush()
+	// The slot is free (the run reads finished): the next waiting run of the repository
+	// starts, and finished runs beyond max-keep-runs go. Before the run leaves the active
+	// set and done closes, so that whoever waits for this run sees the queue moved.
+	e.reconcile(final.Repo)
 	e.mu.Lock()
 	delete(e.active, final.Name)
 	e.mu.Unlock()
-	// The slot is free: the next waiting run of the repository starts, and finished runs
-	// beyond max-keep-runs go. Before done closes, so that whoever waits for this run sees
-	// the queue moved.
-	e.reconcile(final.Repo)
 	close(a.done)
 }
 

@@ -233,13 +233,22 @@ func TestQueueMaxKeepRunsDeletesOnlyOldFinishedRuns(t *testing.T) {
 	}
 	// Another definition with no max-keep-runs keeps every run.
 	other := q.submit("lint", 9, "a1", executor.Policy{})
+	// finish waits for a run's end, which comes after its reconcile has pruned: the state
+	// reads done in the store a moment earlier.
+	finish := func(n string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if _, err := q.e.Wait(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, n := range names {
 		q.waitFor(n+" to start", func() bool { return q.state(n).State == run.Running })
 		q.open1(n)
-		q.waitFor(n+" to finish", func() bool { return q.state(n).State.Done() })
+		finish(n)
 	}
 	q.open1(other.Name)
-	q.waitFor("lint to finish", func() bool { return q.state(other.Name).State.Done() })
+	finish(other.Name)
 	for i, n := range names {
 		r, _ := q.e.Get(context.Background(), "", n)
 		if kept := r != nil; kept != (i >= 2) {

@@ -21,7 +21,7 @@ func TestResolvePicksOneAndNamesTheRest(t *testing.T) {
 	objs := []*v1alpha1.Repository{
 		repo("team-b2", "b", "https://github.com/o/b", time.Hour),
 		repo("team-b1", "b", "https://github.com/O/B/", 2*time.Hour), // oldest, the same repository
-		repo("team-a", "a", "https://github.com/o/a", 3*time.Hour),  // the configuration has it
+		repo("team-a", "a", "https://github.com/o/a", 3*time.Hour),   // the configuration has it
 		repo("team-c", "c", "https://github.com/o/c", 0),
 	}
 	by, verdicts := resolve(static, objs)

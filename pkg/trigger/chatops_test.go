@@ -523,3 +523,22 @@ func TestPolicyTable(t *testing.T) {
 		})
 	}
 }
+
+// A trusted author's pull request pushed to by someone who is not waits: the head is not
+// the author's code. Labeled by someone who is not trusted, it still runs: a labeler
+// pushed nothing.
+func TestUntrustedPusherWaitsUntrustedLabelerDoesNot(t *testing.T) {
+	files := standardFiles()
+	files[".tekton/label.yaml"] = strings.Replace(definitionFile("label", "[pull_request]", "echo labeled"),
+		"spec:\n", "  "+`  pipelinesascode.tekton.dev/on-label: "[ok]"`+"\nspec:\n", 1)
+	f := newFixture(t, configured(), files)
+	pr := f.openPR()
+	out, err := f.handle(f.receive(f.gh.SendPullRequest(context.Background(), f.hook, secret, repoName, pr.Number, "synchronize", fakegithub.WithSender("forkmate"))))
+	if err != nil || out.Waiting == "" || !strings.Contains(out.Waiting, "forkmate") {
+		t.Fatalf("push by an untrusted collaborator of the fork: %+v, %v", out, err)
+	}
+	out, err = f.handle(f.receive(f.gh.SendPullRequest(context.Background(), f.hook, secret, repoName, pr.Number, "labeled", fakegithub.WithSender("triager"), fakegithub.WithLabel("ok"))))
+	if err != nil || out.Waiting != "" {
+		t.Fatalf("labeled by someone untrusted: %+v, %v", out, err)
+	}
+}

@@ -112,4 +112,21 @@ func TestRepositoryResourceOnboardsAndDuplicatesAreNamed(t *testing.T) {
 	if cr := waitForCheckRun(t, rig, pr.HeadSHA, "Rigger / unit", "completed"); cr.Conclusion != "success" {
 		t.Fatalf("check run concluded %q", cr.Conclusion)
 	}
+	// The Repository's status shows the definition's last run.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		u, err := dyn.Resource(repository.GVR).Namespace(ns).Get(context.Background(), "widgets", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r v1alpha1.Repository
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &r); err != nil {
+			t.Fatal(err)
+		}
+		if l := r.Status.LastRuns; len(l) == 1 && l[0].Name == "unit" && l[0].PipelineRun == done.Name && l[0].State == "succeeded" && l[0].SHA == pr.HeadSHA {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Repository status.lastRuns = %+v, want unit's run %s succeeded", r.Status.LastRuns, done.Name)
+		}
+	}
 }

@@ -15,7 +15,9 @@ import (
 
 	"github.com/rigger-ci/rigger/pkg/apis/rigger/v1alpha1"
 	"github.com/rigger-ci/rigger/pkg/config"
+	"github.com/rigger-ci/rigger/pkg/run"
 	"go.uber.org/zap"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -38,6 +40,10 @@ type Set struct {
 
 	mu     sync.RWMutex
 	byName map[string]config.Repository // lower-case owner/name -> its one definition
+	// objs are the accepted Repository resources, by the same key, and dyn writes their
+	// status; both are set while Watch runs.
+	objs map[string]*v1alpha1.Repository
+	dyn  dynamic.Interface
 }
 
 // NewSet starts from the configured repositories.
@@ -162,8 +168,14 @@ func (s *Set) refresh(ctx context.Context, lister cache.GenericLister, dyn dynam
 		objs = append(objs, &r)
 	}
 	by, verdicts := resolve(s.static, objs)
+	accepted := map[string]*v1alpha1.Repository{}
+	for _, v := range verdicts {
+		if v.condition.Status == metav1.ConditionTrue {
+			accepted[strings.ToLower(config.RepoFullName(v.obj.Spec.URL))] = v.obj
+		}
+	}
 	s.mu.Lock()
-	s.byName = by
+	s.byName, s.objs, s.dyn = by, accepted, dyn
 	s.mu.Unlock()
 	if !writeStatus {
 		return
@@ -185,4 +197,43 @@ func (s *Set) refresh(ctx context.Context, lister cache.GenericLister, dyn dynam
 			s.log.Warn("writing a Repository's status", zap.String("name", o.Namespace+"/"+o.Name), zap.Error(err))
 		}
 	}
+}
+
+// maxLastRuns bounds a Repository's status: one entry per definition, the most recent kept.
+const maxLastRuns = 50
+
+// RecordRun keeps r, a finished run, as its definition's last run in the status of the
+// Repository resource that serves its repository (nothing for a configured repository). A
+// write that loses to another (a conflict) is dropped: the next run's record brings the
+// status up to date, and the runs themselves are the truth.
+func (s *Set) RecordRun(ctx context.Context, r run.Run) error {
+	s.mu.RLock()
+	o, dyn := s.objs[strings.ToLower(r.Repo)], s.dyn
+	s.mu.RUnlock()
+	if o == nil || dyn == nil || o.Namespace != r.Namespace {
+		return nil
+	}
+	entry := v1alpha1.LastRun{Name: r.Definition, PipelineRun: r.Name, SHA: r.SHA, State: string(r.State),
+		Time: metav1.NewTime(r.CompletionTime)}
+	o = o.DeepCopy()
+	i := slices.IndexFunc(o.Status.LastRuns, func(l v1alpha1.LastRun) bool { return l.Name == r.Definition })
+	switch {
+	case i >= 0 && o.Status.LastRuns[i].PipelineRun == entry.PipelineRun && o.Status.LastRuns[i].State == entry.State:
+		return nil // compare before writing
+	case i >= 0:
+		o.Status.LastRuns[i] = entry
+	default:
+		o.Status.LastRuns = append(o.Status.LastRuns, entry)
+	}
+	slices.SortFunc(o.Status.LastRuns, func(a, b v1alpha1.LastRun) int { return b.Time.Compare(a.Time.Time) })
+	o.Status.LastRuns = o.Status.LastRuns[:min(len(o.Status.LastRuns), maxLastRuns)]
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+	if err != nil {
+		return err
+	}
+	_, err = dyn.Resource(GVR).Namespace(o.Namespace).UpdateStatus(ctx, &unstructured.Unstructured{Object: u}, metav1.UpdateOptions{})
+	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
 }

@@ -117,6 +117,11 @@ func (rs *reports) next(ctx context.Context) bool {
 		return true
 	}
 	rs.s.m.reports.WithLabelValues("ok").Inc()
+	if r.State.Done() {
+		if err := rs.s.repos.RecordRun(rctx, r); err != nil {
+			log.Warn("could not record the run in its Repository's status", zap.Error(err))
+		}
+	}
 	rs.forget(key, r)
 	return true
 }

@@ -112,6 +112,7 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 		repositories{s.repos},
 		trigger.Options{
 			Matcher:        matcher.Options{SkipDrafts: cfg.PullRequests.Drafts == "skip"},
+			SkipMarkers:    cfg.PullRequests.SkipMarkers,
 			Bots:           cfg.Trust.Bots,
 			CommandPrefix:  cfg.ChatOps.Prefix,
 			MakesCheckRuns: func() bool { return deps.Lead == nil || s.leading.Load() },

@@ -542,3 +542,28 @@ func TestUntrustedPusherWaitsUntrustedLabelerDoesNot(t *testing.T) {
 		t.Fatalf("labeled by someone untrusted: %+v, %v", out, err)
 	}
 }
+
+// With pullRequests.skipMarkers, [skip ci] in a pull request's head commit runs nothing, at
+// the cost of one read of the commit; without it the pull request runs at one read.
+func TestSkipMarkersOnPullRequests(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		f := newFixtureWith(t, configured(), standardFiles(), trigger.Options{SkipMarkers: on})
+		if err := f.repo.CreateBranch("feature", "main"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.repo.Commit("feature", "Typo in the docs [skip ci]", map[string]string{"README.md": "x\n"}); err != nil {
+			t.Fatal(err)
+		}
+		pr, err := f.repo.OpenPullRequest(fakegithub.PullRequestSpec{Head: "feature", Author: "octocat"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := f.handle(f.pullRequest(pr.Number, "opened"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ran := len(out.Submitted) == 1; ran == on {
+			t.Errorf("skipMarkers %v: %d runs for a [skip ci] head (%+v)", on, len(out.Submitted), out.Skipped)
+		}
+	}
+}

@@ -118,6 +118,11 @@ func (rep *Reporter) reportCheckRun(ctx context.Context, owner, repo string, r *
 		return nil
 	}
 	f = rep.complete(ctx, r, f)
+	// GitHub appends the annotations of every update that carries them, and a finished run
+	// can be reported more than once (its log tail arrives after it ended): send them once.
+	if r.CheckRunID != 0 && rep.lastSent(annotatedKey(r.CheckRunID)) != "" {
+		f.annotations = nil
+	}
 	name := CheckName(r.Definition)
 	if r.CheckRunID == 0 {
 		id, err := rep.gh.CreateCheckRun(ctx, owner, repo, createOptions(name, r, f, rep.detailsURL(*r)))
@@ -133,6 +138,9 @@ func (rep *Reporter) reportCheckRun(ctx context.Context, owner, repo string, r *
 		}
 	}
 	rep.markSent(checkKey(r.CheckRunID), head)
+	if f.status == "completed" && len(f.annotations) > 0 {
+		rep.markSent(annotatedKey(r.CheckRunID), "sent")
+	}
 	return nil
 }
 
@@ -192,6 +200,8 @@ func runKey(r run.Run) string {
 }
 
 func checkKey(id int64) string { return fmt.Sprintf("check:%d", id) }
+
+func annotatedKey(id int64) string { return fmt.Sprintf("annotated:%d", id) }
 
 func splitRepo(full string) (owner, repo string, err error) {
 	owner, repo, ok := strings.Cut(full, "/")

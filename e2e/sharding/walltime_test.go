@@ -15,7 +15,7 @@ import (
 )
 
 // cpuSuite is a module of packages whose tests each do a fixed amount of CPU work (a chain
-// of SHA-256 sums, about 0.3 s on one core of the e2e machine), not a sleep: on a node
+// of a million SHA-256 sums, about 0.1 s on one core of the e2e machine), not a sleep: on a node
 // with fewer cores than shards, sharding cannot make such work faster, and the figures
 // must show what it really gains.
 func cpuSuite(packages, tests int) map[string]string {
@@ -113,7 +113,7 @@ spec:
 		}
 		figures = append(figures, f)
 	}
-	t.Logf("%d packages x %d tests of ~0.3 s CPU each, on a %s node:", packages, tests, nodeCPUs(t, c))
+	t.Logf("%d packages x %d tests of ~0.1 s CPU each, on a %s node:", packages, tests, nodeCPUs(t, c))
 	t.Logf("| shards | PipelineRun wall | test tasks wall | vs unsharded |")
 	for _, f := range figures {
 		t.Logf("| %d | %s | %s | %.2f |", f.shards, f.total.Round(100*time.Millisecond), f.testing.Round(100*time.Millisecond),

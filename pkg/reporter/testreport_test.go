@@ -209,3 +209,30 @@ func TestStatusDescriptionHasTheCounts(t *testing.T) {
 		t.Errorf("status %s %q, want failure %q", sts[0].State, sts[0].Description, want)
 	}
 }
+
+// GitHub refusing the annotations (a path it does not take) must not leave the check run
+// unfinished: it completes without them.
+func TestRefusedAnnotationsDoNotBlockTheConclusion(t *testing.T) {
+	w := newWorld(t, github.ModeApp)
+	l := &stepLogs{logs: map[string]string{"report/" + testreport.ReportStep: reportLog(t, gotestBrokenAndFlaky)}}
+	rep := New(w.client, Options{Logs: l})
+	ctx := context.Background()
+	r := shardedRun(w.sha, run.Failed)
+	r.State = run.Running
+	if _, err := rep.Submitted(ctx, &r); err != nil {
+		t.Fatal(err)
+	}
+	w.gh.FailNext(patchRoute, 1, fakegithub.Unprocessable())
+	r.State = run.Failed
+	if err := rep.Update(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	cr := w.checkRun(t)
+	if cr.Conclusion != "failure" || len(cr.Output.Annotations) != 0 ||
+		!strings.Contains(cr.Output.Summary, "GitHub refused this run's annotations") || !strings.Contains(cr.Output.Summary, "`TestBroken`") {
+		t.Errorf("check run %s, %d annotations, summary:\n%s", cr.Conclusion, len(cr.Output.Annotations), cr.Output.Summary)
+	}
+	if n := w.gh.Count(patchRoute); n != 2 {
+		t.Errorf("PATCH sent %d times, want 2 (refused, then without annotations)", n)
+	}
+}

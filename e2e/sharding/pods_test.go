@@ -39,7 +39,7 @@ type hostTools struct {
 	gocache  string // a build cache shared by the test's pods: only the first compiles std
 }
 
-func newHostTools(t *testing.T) hostTools {
+func newHostTools(t testing.TB) hostTools {
 	t.Helper()
 	bin := t.TempDir()
 	build := exec.Command("go", "build", "-o", filepath.Join(bin, "rigger"), "github.com/rigger-ci/rigger/cmd/rigger")
@@ -86,7 +86,7 @@ func (h hostTools) withTools(task *pipelinev1.Task) {
 }
 
 // catalog returns the catalog's Tasks and Pipelines as this cluster can run them.
-func (h hostTools) catalog(t *testing.T) (tasks []*pipelinev1.Task, pipes []*pipelinev1.Pipeline) {
+func (h hostTools) catalog(t testing.TB) (tasks []*pipelinev1.Task, pipes []*pipelinev1.Pipeline) {
 	t.Helper()
 	err := fs.WalkDir(pipelines.FS, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yaml") {
@@ -123,7 +123,7 @@ func (h hostTools) catalog(t *testing.T) (tasks []*pipelinev1.Task, pipes []*pip
 }
 
 // tektonFiles is the catalog as .tekton/ files of a repository.
-func (h hostTools) tektonFiles(t *testing.T) map[string]string {
+func (h hostTools) tektonFiles(t testing.TB) map[string]string {
 	t.Helper()
 	files := map[string]string{}
 	tasks, pipes := h.catalog(t)

@@ -32,11 +32,14 @@ func cpuSuite(packages, tests int) map[string]string {
 	return files
 }
 
-// TestShardedWallTime measures one suite's PipelineRun unsharded, then in 2 and 4 shards, on
+// BenchmarkShardedWallTime measures one suite's PipelineRun unsharded, then in 2 and 4 shards, on
 // the e2e cluster's one node, one after another, after a run that fills the shared build
 // cache (so every measured run compiles nothing). It prints the figures docs/sharding.md
-// quotes; it fails only when a run fails or a shard count does not run every test once.
-func TestShardedWallTime(t *testing.T) {
+// quotes; it fails only when a run fails or a shard count does not run every test once. A
+// benchmark, not a test: it measures, and takes minutes. Run it on the real-pod cluster with
+// E2E_NODES=real e2e/cluster/scripts/e2e.sh -run '^$' -bench ShardedWallTime -benchtime 1x ./e2e/sharding/
+func BenchmarkShardedWallTime(b *testing.B) {
+	t := b
 	c := framework.Connect(t)
 	c.RequireRealPods(t)
 	ns := c.Namespace(t)
@@ -118,11 +121,12 @@ spec:
 	for _, f := range figures {
 		t.Logf("| %d | %s | %s | %.2f |", f.shards, f.total.Round(100*time.Millisecond), f.testing.Round(100*time.Millisecond),
 			f.total.Seconds()/figures[0].total.Seconds())
+		b.ReportMetric(f.total.Seconds()/figures[0].total.Seconds(), fmt.Sprintf("wall-%dshards/unsharded", f.shards))
 	}
 }
 
 // testPhase is from the first shard's start to the last shard's end.
-func testPhase(t *testing.T, c *framework.Cluster, ns string, pr *pipelinev1.PipelineRun) time.Duration {
+func testPhase(t testing.TB, c *framework.Cluster, ns string, pr *pipelinev1.PipelineRun) time.Duration {
 	t.Helper()
 	trs, err := c.Tekton.TektonV1().TaskRuns(ns).List(context.Background(), metav1.ListOptions{
 		LabelSelector: "tekton.dev/pipelineRun=" + pr.Name + ",tekton.dev/pipelineTask=test"})
@@ -144,7 +148,7 @@ func testPhase(t *testing.T, c *framework.Cluster, ns string, pr *pipelinev1.Pip
 	return last.Sub(first)
 }
 
-func nodeCPUs(t *testing.T, c *framework.Cluster) string {
+func nodeCPUs(t testing.TB, c *framework.Cluster) string {
 	nodes, err := c.Kube.CoreV1().Nodes().List(context.Background(), metav1.ListOptions{})
 	if err != nil || len(nodes.Items) == 0 {
 		return "?-core"

@@ -18,6 +18,7 @@ import (
 	"github.com/rigger-ci/rigger/pkg/leader"
 	"github.com/rigger-ci/rigger/pkg/logging"
 	"github.com/rigger-ci/rigger/pkg/server"
+	"k8s.io/client-go/dynamic"
 )
 
 // Rig is Rigger serving webhooks for one repository of a fake GitHub, running its builds as
@@ -33,10 +34,10 @@ type Rig struct {
 	// queue's counts.
 	Executor *tekton.Executor
 
-	c      *Cluster
-	cfg    *config.Config
-	leader bool
-	stop   func()
+	c                   *Cluster
+	cfg                 *config.Config
+	leader, fromCluster bool
+	stop                func()
 }
 
 // Stop stops the first replica's server (the fake GitHub stays), as a killed or restarted
@@ -57,6 +58,9 @@ type RigOptions struct {
 	LogLevel string
 	// Workers is how many events Rigger handles at once (queue.workers); default Rigger's.
 	Workers int
+	// FromCluster makes Rigger serve the cluster's Repository resources, and no configured
+	// repository: the test creates the Repository.
+	FromCluster bool
 	// Leader makes Rigger elect a leader with a Lease in the namespace, as replicas do, with
 	// short timings (a crashed leader is replaced within LeaseDuration).
 	Leader bool
@@ -134,7 +138,10 @@ func (c *Cluster) StartRig(t testing.TB, ns string, o RigOptions) *Rig {
 		Queue:        config.Queue{Capacity: 10000, Workers: o.Workers},
 		PullRequests: config.PullRequests{Drafts: "skip"},
 	}
-	rig := &Rig{Fake: fake, Repo: repo, Secret: cfg.Webhook.Secret, Namespace: ns, c: c, cfg: cfg, leader: o.Leader}
+	if o.FromCluster {
+		cfg.Repositories = nil
+	}
+	rig := &Rig{Fake: fake, Repo: repo, Secret: cfg.Webhook.Secret, Namespace: ns, c: c, cfg: cfg, leader: o.Leader, fromCluster: o.FromCluster}
 	r := rig.StartReplica(t)
 	rig.Server, rig.HookURL, rig.Executor, rig.stop = r.Server, r.HookURL, r.Executor, r.Stop
 	return rig
@@ -163,6 +170,9 @@ func (r *Rig) StartReplica(t testing.TB) *Replica {
 	}
 	exec := tekton.New(c.Kube, c.Tekton, log.Named("tekton"))
 	deps := server.Deps{Executor: exec, ExecutorName: "tekton"}
+	if r.fromCluster {
+		deps.Discovery, deps.Dynamic = c.Kube.Discovery(), dynamic.NewForConfigOrDie(c.Config)
+	}
 	if r.leader {
 		lc := leader.Config{Namespace: r.Namespace, Name: "rigger", LeaseDuration: LeaseDuration,
 			RenewDeadline: 3 * time.Second, RetryPeriod: 500 * time.Millisecond}

@@ -32,6 +32,9 @@ func ServerError() Fault { return Fault{kind: faultStatus, status: http.StatusIn
 // BadGateway is the 502 GitHub's edge gives when a backend times out.
 func BadGateway() Fault { return Fault{kind: faultStatus, status: http.StatusBadGateway} }
 
+// Unprocessable is the 422 GitHub gives a write it will not take (a field it rejects).
+func Unprocessable() Fault { return Fault{kind: faultStatus, status: http.StatusUnprocessableEntity} }
+
 // PrimaryRateLimit is 403 with X-RateLimit-Remaining: 0 and the given reset.
 func PrimaryRateLimit(reset time.Time) Fault {
 	return Fault{kind: faultPrimaryRate, status: http.StatusForbidden, reset: reset}
@@ -96,6 +99,9 @@ func (s *Server) writeFault(w http.ResponseWriter, f Fault) {
 	default:
 		s.setRateHeaders(w)
 		msg := "Server Error"
+		if f.status == http.StatusUnprocessableEntity {
+			msg = "Validation Failed"
+		}
 		if f.status == http.StatusBadGateway {
 			msg = "Bad Gateway"
 		}

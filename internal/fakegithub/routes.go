@@ -14,6 +14,7 @@ func (s *Server) routes() {
 
 		"GET /repos/{owner}/{repo}/git/trees/{sha}":    s.getTree,
 		"GET /repos/{owner}/{repo}/git/blobs/{sha}":    s.getBlob,
+		"GET /repos/{owner}/{repo}/git/commits/{sha}":  s.getGitCommit,
 		"GET /repos/{owner}/{repo}/contents/{path...}": s.getContents,
 		commitsCatchAll: s.serveCommits,
 

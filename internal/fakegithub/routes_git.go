@@ -241,3 +241,28 @@ func (repo *Repo) filesJSON(changes []fileChange, ref string) ([]obj, int, int) 
 	}
 	return files, adds, dels
 }
+
+// getGitCommit is GET /repos/{owner}/{repo}/git/commits/{sha}: the commit object.
+func (s *Server) getGitCommit(w http.ResponseWriter, r *http.Request) {
+	repo, ok := s.withRepo(w, r)
+	if !ok {
+		return
+	}
+	info, err := repo.commitInfo(r.PathValue("sha"))
+	if err != nil {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	parents := make([]obj, 0, len(info.Parents))
+	for _, p := range info.Parents {
+		parents = append(parents, obj{"sha": p, "url": repo.APIURL() + "/git/commits/" + p})
+	}
+	writeJSON(w, http.StatusOK, obj{
+		"sha": info.SHA, "node_id": "C_" + info.SHA, "url": repo.APIURL() + "/git/commits/" + info.SHA,
+		"message":   info.Message,
+		"tree":      obj{"sha": info.Tree, "url": repo.APIURL() + "/git/trees/" + info.Tree},
+		"author":    obj{"name": info.AuthorName, "email": info.AuthorEmail, "date": info.AuthorDate.Format(time.RFC3339)},
+		"committer": obj{"name": info.CommitterName, "email": info.CommitterEmail, "date": info.CommitterDate.Format(time.RFC3339)},
+		"parents":   parents,
+	})
+}

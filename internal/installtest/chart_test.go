@@ -192,8 +192,12 @@ func TestDefaultsRenderASecureDeployment(t *testing.T) {
 	if c.Image != "rigger.local/rigger:0.1.0" {
 		t.Errorf("image %q, want the chart's appVersion", c.Image)
 	}
-	if c.Ports[0].ContainerPort != 8080 {
-		t.Errorf("port %d, want rigger.yaml's :8080", c.Ports[0].ContainerPort)
+	if len(c.Ports) != 2 || c.Ports[0].ContainerPort != 8080 || c.Ports[1].ContainerPort != 9090 {
+		t.Errorf("ports %+v, want rigger.yaml's listen :8080 and adminListen :9090", c.Ports)
+	}
+	// The probes ask the admin port: /hook's port serves /hook alone.
+	if c.LivenessProbe.HTTPGet.Port.StrVal != "admin" || c.ReadinessProbe.HTTPGet.Port.StrVal != "admin" {
+		t.Errorf("probes on %v and %v, want the admin port", c.LivenessProbe.HTTPGet.Port, c.ReadinessProbe.HTTPGet.Port)
 	}
 	if pod.ServiceAccountName != "rigger" {
 		t.Errorf("serviceAccountName %q", pod.ServiceAccountName)

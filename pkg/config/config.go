@@ -171,6 +171,11 @@ type PullRequests struct {
 	// Drafts: "run" (default, as Pipelines-as-Code does) treats draft PRs like any other;
 	// "skip" runs nothing for them until they are marked ready for review.
 	Drafts string `mapstructure:"drafts"`
+	// SkipMarkers honours [skip ci] and [ci skip] in a pull request's head commit message, as
+	// pushes always do. GitHub's pull request events do not carry the message, so it costs one
+	// more GitHub read per pull request event: off by default, to keep a push to a pull
+	// request at one read.
+	SkipMarkers bool `mapstructure:"skipMarkers"`
 }
 
 // Validate checks what `rigger serve` cannot start without, with messages that say which key.

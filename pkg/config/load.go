@@ -76,6 +76,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("queue.capacity", 10000)
 	v.SetDefault("queue.workers", DefaultQueueWorkers)
 	v.SetDefault("pullRequests.drafts", "run")
+	v.SetDefault("pullRequests.skipMarkers", false)
 }
 
 // Load reads the configuration: file (path, or RIGGER_CONFIG, or none), then environment,

@@ -12,6 +12,7 @@ var routes = []string{
 	"/repos/{owner}/{repo}/installation",
 	"/repos/{owner}/{repo}/git/trees/{sha}",
 	"/repos/{owner}/{repo}/git/blobs/{sha}",
+	"/repos/{owner}/{repo}/git/commits/{sha}",
 	"/repos/{owner}/{repo}/pulls",
 	"/repos/{owner}/{repo}/pulls/{number}",
 	"/repos/{owner}/{repo}/pulls/{number}/files",

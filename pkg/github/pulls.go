@@ -78,3 +78,12 @@ func (i *Installation) OpenPullRequests(ctx context.Context, owner, repo string)
 		}
 	}
 }
+
+// CommitMessage is the message of commit sha.
+func (i *Installation) CommitMessage(ctx context.Context, owner, repo, sha string) (string, error) {
+	c, _, err := i.gh.Git.GetCommit(ctx, owner, repo, sha)
+	if err != nil {
+		return "", fmt.Errorf("github: commit %s of %s/%s: %w", sha, owner, repo, err)
+	}
+	return c.GetMessage(), nil
+}

@@ -164,3 +164,12 @@ func (c *Client) OpenPullRequests(ctx context.Context, owner, repo string) ([]*g
 	}
 	return i.OpenPullRequests(ctx, owner, repo)
 }
+
+// CommitMessage: see Installation.CommitMessage.
+func (c *Client) CommitMessage(ctx context.Context, owner, repo, sha string) (string, error) {
+	i, err := c.ForRepo(ctx, owner, repo)
+	if err != nil {
+		return "", err
+	}
+	return i.CommitMessage(ctx, owner, repo, sha)
+}

@@ -40,7 +40,7 @@ func newFake(t *testing.T) (*fakegithub.Server, *github.Client) {
 	s.SetOrgMember("acme", "member")
 	s.SetTeamMember("acme", "release", "teamie")
 	c, err := github.New(github.Config{APIURL: s.APIURL(), AppID: 7, PrivateKey: pemBytes,
-		Retry: github.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}}, nil, nil)
+		Retry: github.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

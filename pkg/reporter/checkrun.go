@@ -10,6 +10,11 @@ func output(f feedback) *gogh.CheckRunOutput {
 	if f.text != "" {
 		o.Text = gogh.String(f.text)
 	}
+	// GitHub appends annotations on every update that carries them: only the completed
+	// update does, which the reporter sends once.
+	if f.status == "completed" {
+		o.Annotations = f.annotations
+	}
 	return o
 }
 

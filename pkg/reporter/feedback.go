@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	gogh "github.com/google/go-github/v62/github"
 	"github.com/rigger-ci/rigger/pkg/run"
 	"go.uber.org/zap"
 )
@@ -18,8 +19,10 @@ type feedback struct {
 	title      string
 	summary    string
 	text       string // the failing step's log, on failure
-	started    time.Time
-	completed  time.Time
+	// annotations are the failed tests' file:line findings, sent once the run completed.
+	annotations []*gogh.CheckRunAnnotation
+	started     time.Time
+	completed   time.Time
 }
 
 // head is everything in f a user would see, but the log fetched from the executor: an
@@ -64,18 +67,34 @@ func render(r run.Run) feedback {
 	return f
 }
 
-// complete masks the feedback and, for a failed run, adds the failing step's log tail:
-// from the run when it carries it, else from the executor.
+// complete masks the feedback and adds what the executor holds: for a finished run with a
+// test report, the report; for a failed run, the failing step's log tail, from the run when
+// it carries it, else from the executor.
 func (rep *Reporter) complete(ctx context.Context, r *run.Run, f feedback) feedback {
-	// Only a failed run shows output that a step wrote (its log tail, Tekton's message), so
-	// only then are the run's Secrets read to mask it: a lookup in the cluster per report
-	// would cost every queued and running update a round trip and the apiserver a pod list.
-	if r.State != run.Failed {
+	tests, hasTests := rep.testSummary(ctx, r)
+	// Only a failed run, or one with a test report, shows output that a step wrote (its log
+	// tail, Tekton's message, test names and messages), so only then are the run's Secrets
+	// read to mask it: a lookup in the cluster per report would cost every queued and
+	// running update a round trip and the apiserver a pod list.
+	if r.State != run.Failed && !hasTests {
 		return f
 	}
 	masker, maskErr := rep.masker(ctx, r)
 	if maskErr != nil {
 		rep.log.Warn("cannot read the run's secrets to mask them", zap.String("run", r.Name), zap.Error(maskErr))
+	}
+	switch {
+	case !hasTests:
+	case maskErr != nil:
+		// Test output whose secrets we cannot name could leak them: counts only.
+		f.title = truncate(f.title+" · "+tests.CountsLine(), maxTitleLen)
+		f.summary += "\nThe test report is withheld: Rigger could not read the run's secrets to mask them.\n"
+	default:
+		f = withTestReport(f, tests, masker)
+	}
+	f.summary = truncate(f.summary, maxOutputLen)
+	if r.State != run.Failed {
+		return f
 	}
 	f.title = masker.Mask(f.title)
 	f.summary = truncate(masker.Mask(f.summary), maxOutputLen)

@@ -5,8 +5,10 @@ package reporter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
+	"net/http"
 	"strings"
 	"sync"
 
@@ -122,9 +124,18 @@ func (rep *Reporter) reportCheckRun(ctx context.Context, owner, repo string, r *
 		return nil
 	}
 	f = rep.complete(ctx, r, f)
+	// GitHub appends the annotations of every update that carries them, and a finished run
+	// can be reported more than once (its log tail arrives after it ended): send them once.
+	if r.CheckRunID != 0 && rep.lastSent(annotatedKey(r.CheckRunID)) != "" {
+		f.annotations = nil
+	}
 	name := CheckName(r.Definition)
 	if r.CheckRunID == 0 {
 		id, err := rep.gh.CreateCheckRun(ctx, owner, repo, createOptions(name, r, f, rep.detailsURL(*r)))
+		if err != nil && refused(err) && len(f.annotations) > 0 {
+			f = rep.withoutAnnotations(r, f, err)
+			id, err = rep.gh.CreateCheckRun(ctx, owner, repo, createOptions(name, r, f, rep.detailsURL(*r)))
+		}
 		if err != nil {
 			return fmt.Errorf("reporter: check run for %s: %w", r.Name, err)
 		}
@@ -132,12 +143,36 @@ func (rep *Reporter) reportCheckRun(ctx context.Context, owner, repo string, r *
 		rep.remember(runKey(*r), id)
 	} else {
 		err := rep.gh.UpdateCheckRun(ctx, owner, repo, r.CheckRunID, updateOptions(name, r, f, rep.detailsURL(*r)))
+		if err != nil && refused(err) && len(f.annotations) > 0 {
+			f = rep.withoutAnnotations(r, f, err)
+			err = rep.gh.UpdateCheckRun(ctx, owner, repo, r.CheckRunID, updateOptions(name, r, f, rep.detailsURL(*r)))
+		}
 		if err != nil {
 			return fmt.Errorf("reporter: check run %d for %s: %w", r.CheckRunID, r.Name, err)
 		}
 	}
 	rep.markSent(checkKey(r.CheckRunID), head)
+	if f.status == "completed" && len(f.annotations) > 0 {
+		rep.markSent(annotatedKey(r.CheckRunID), "sent")
+	}
 	return nil
+}
+
+// refused tells a write GitHub will not take as it is (422) from one that failed.
+func refused(err error) bool {
+	var er *gogh.ErrorResponse
+	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusUnprocessableEntity
+}
+
+// withoutAnnotations is f for a second try after GitHub refused its annotations: their paths
+// and lines come from the run's log, and a check run that never completes because one of
+// them names no file would be worse than a check run without them. The summary lists the
+// failures anyway.
+func (rep *Reporter) withoutAnnotations(r *run.Run, f feedback, err error) feedback {
+	rep.log.Warn("GitHub refused the check run's annotations; sending it without them", zap.String("run", r.Name), zap.Error(err))
+	f.annotations = nil
+	f.summary = truncate(f.summary+"\nGitHub refused this run's annotations; the failures are listed above.\n", maxOutputLen)
+	return f
 }
 
 func (rep *Reporter) detailsURL(r run.Run) string {
@@ -196,6 +231,8 @@ func runKey(r run.Run) string {
 }
 
 func checkKey(id int64) string { return fmt.Sprintf("check:%d", id) }
+
+func annotatedKey(id int64) string { return fmt.Sprintf("annotated:%d", id) }
 
 func splitRepo(full string) (owner, repo string, err error) {
 	owner, repo, ok := strings.Cut(full, "/")

@@ -40,10 +40,11 @@ func (rep *Reporter) reportStatus(ctx context.Context, owner, repo string, r *ru
 	if err != nil {
 		rep.log.Warn("cannot read the run's secrets to mask them", zap.String("run", r.Name), zap.Error(err))
 	}
+	tests, hasTests := rep.testSummary(ctx, r)
 	st := gogh.RepoStatus{
 		State:       gogh.String(state),
 		Context:     gogh.String(name),
-		Description: gogh.String(truncate(masker.Mask(f.title), maxDescriptionLen)),
+		Description: gogh.String(truncate(masker.Mask(statusDescription(f, tests, hasTests)), maxDescriptionLen)),
 		TargetURL:   optional(rep.detailsURL(*r)),
 	}
 	if err := rep.gh.CreateStatus(ctx, owner, repo, r.SHA, st); err != nil {

@@ -56,7 +56,7 @@ func (rp *repairer) run(ctx context.Context) {
 // once repairs every configured repository. With nothing changed it costs one conditional
 // request per repository, answered 304.
 func (rp *repairer) once(ctx context.Context) {
-	for _, repo := range rp.s.cfg.Repositories {
+	for _, repo := range rp.s.repos.All() {
 		full := config.RepoFullName(repo.URL)
 		owner, name, _ := strings.Cut(full, "/")
 		prs, changed, err := rp.s.gh.OpenPullRequests(ctx, owner, name)

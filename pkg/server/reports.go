@@ -48,7 +48,7 @@ func (rs *reports) offer(r run.Run) {
 	if r.State.Done() && r.Reported == r.State {
 		return
 	}
-	if repo, ok := rs.s.cfg.RepositoryFor(r.Repo); !ok || repo.Namespace != r.Namespace {
+	if repo, ok := rs.s.repos.For(r.Repo); !ok || repo.Namespace != r.Namespace {
 		// The watch sees every Rigger-labelled PipelineRun in the cluster; another
 		// installation's runs, or runs left in a namespace a repository no longer maps to,
 		// must not reach this GitHub.
@@ -117,6 +117,11 @@ func (rs *reports) next(ctx context.Context) bool {
 		return true
 	}
 	rs.s.m.reports.WithLabelValues("ok").Inc()
+	if r.State.Done() {
+		if err := rs.s.repos.RecordRun(rctx, r); err != nil {
+			log.Warn("could not record the run in its Repository's status", zap.Error(err))
+		}
+	}
 	rs.forget(key, r)
 	return true
 }

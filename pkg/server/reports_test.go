@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -93,5 +95,62 @@ func TestRepairRunsHeadsNoWebhookBroughtAndCostsOne304(t *testing.T) {
 	calls := h.gh.Calls()[before:]
 	if len(calls) != 1 || calls[0].Route != "GET /repos/{owner}/{repo}/pulls" || calls[0].Status != 304 {
 		t.Errorf("a repair with nothing to do made %d calls, want one answered 304: %+v", len(calls), calls)
+	}
+}
+
+// A burst of pull requests while GitHub answers 502, then 403 with Retry-After (its
+// secondary rate limit), on whatever is called: with the repair that follows, every pull
+// request ends with one check run, green. Nothing lost, nothing twice.
+func TestGitHubFailingThroughABurstLosesNothing(t *testing.T) {
+	h := newHarness(t, map[string]string{
+		".tekton/pull-request.yaml": pipelineRun("pull-request", "[pull_request]", "[main]", "echo ok"),
+	})
+	var heads []string
+	var numbers []int
+	for i := range 8 {
+		branch := fmt.Sprintf("b%d", i)
+		if err := h.repo.CreateBranch(branch, "main"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.repo.Commit(branch, "change", map[string]string{branch: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		pr, err := h.repo.OpenPullRequest(fakegithub.PullRequestSpec{Head: branch, Author: "octocat"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		heads, numbers = append(heads, pr.HeadSHA), append(numbers, pr.Number)
+	}
+	h.gh.FailNext(fakegithub.AnyRoute, 12, fakegithub.BadGateway())
+	h.gh.FailNext(fakegithub.AnyRoute, 4, fakegithub.SecondaryRateLimit(http.StatusForbidden, time.Second))
+	for _, n := range numbers {
+		h.sendPR(n, "opened")
+	}
+	// An event whose retries outlast retry.events' deadline (two seconds here) is given up;
+	// the next repair, once GitHub answers, makes it good.
+	h.waitFor("GitHub to answer again", func() bool { return h.gh.PendingFaults() == 0 })
+	time.Sleep(2 * time.Second)
+	newRepairer(h.srv, time.Hour).once(context.Background())
+	for _, sha := range heads {
+		if cr := h.waitCheck("pull-request", sha, "completed"); cr.Conclusion != "success" {
+			t.Errorf("%s concluded %q", sha[:8], cr.Conclusion)
+		}
+	}
+	for _, sha := range heads {
+		n := 0
+		for _, cr := range h.gh.CheckRuns(repoName) {
+			if cr.HeadSHA == sha {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s has %d check runs, want 1", sha[:8], n)
+		}
+	}
+	if n := len(h.runs()); n != len(heads) {
+		t.Errorf("%d runs for %d pull requests", n, len(heads))
+	}
+	if n := h.gh.PendingFaults(); n != 0 {
+		t.Errorf("%d faults never fired", n)
 	}
 }

@@ -25,10 +25,13 @@ import (
 	"github.com/rigger-ci/rigger/pkg/policy"
 	"github.com/rigger-ci/rigger/pkg/queue"
 	"github.com/rigger-ci/rigger/pkg/reporter"
+	"github.com/rigger-ci/rigger/pkg/repository"
 	"github.com/rigger-ci/rigger/pkg/retry"
 	"github.com/rigger-ci/rigger/pkg/trigger"
 	"github.com/rigger-ci/rigger/pkg/webhook"
 	"go.uber.org/zap"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
 )
 
 // Deps are the parts that differ between deployments and tests; New builds the rest.
@@ -38,6 +41,10 @@ type Deps struct {
 	ExecutorName string
 	// ClusterCheck answers /readyz for the executor's side (nil: always ready).
 	ClusterCheck func(context.Context) error
+	// Discovery and Dynamic, when set, let Rigger serve the cluster's Repository resources
+	// besides the configured repositories.
+	Discovery discovery.DiscoveryInterface
+	Dynamic   dynamic.Interface
 	// Lead, when set, runs work only while this replica leads (see pkg/leader): following
 	// runs, reporting and repair. Nil: this replica always leads.
 	Lead func(ctx context.Context, work func(ctx context.Context)) error
@@ -64,6 +71,7 @@ type Server struct {
 	ready   readiness
 	retries retry.Policy
 	leading atomic.Bool
+	repos   *repository.Set
 }
 
 // New builds a server from configuration.
@@ -89,9 +97,10 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log, gh: gh, exec: deps.Executor, reg: reg, deps: deps,
-		// An event whose handling fails (GitHub or the cluster away) is tried again for about
-		// ten minutes, in order with the rest of its repository's events.
+		// An event whose handling fails (GitHub or the cluster away) is tried again until
+		// retry.events' deadline, in order with the rest of its pull request's events.
 		retries: cfg.Retry.Events,
+		repos:   repository.NewSet(cfg.Repositories, log.Named("repositories")),
 	}
 	opts := reporter.Options{Logs: deps.Executor, Logger: log,
 		Masked: nonEmpty(append([]string{cfg.Webhook.Secret, cfg.GitHub.Token, cfg.GitHub.GitAuthToken}, cfg.Webhook.PreviousSecrets...)...)}
@@ -99,15 +108,17 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 		opts.Secrets = ss
 	}
 	s.rep = reporter.New(gh, opts)
-	// The executor's queue asks the configuration for a repository's limit each time it
-	// reconciles, rather than trusting the limit a waiting run was created under.
+	// The executor's queue asks the repositories (rigger.yaml's and the Repository
+	// resources) for a repository's limit each time it reconciles, rather than trusting the
+	// limit a waiting run was created under.
 	if p, ok := deps.Executor.(interface{ SetPolicies(executor.Policies) }); ok {
-		p.SetPolicies(repositories{cfg}.limit)
+		p.SetPolicies(repositories{s.repos}.limit)
 	}
 	s.trig = trigger.New(gh, definition.NewLoader(definition.DefaultCacheBytes), deps.Executor, s.rep,
-		repositories{cfg},
+		repositories{s.repos},
 		trigger.Options{
 			Matcher:        matcher.Options{SkipDrafts: cfg.PullRequests.Drafts == "skip"},
+			SkipMarkers:    cfg.PullRequests.SkipMarkers,
 			Bots:           cfg.Trust.Bots,
 			CommandPrefix:  cfg.ChatOps.Prefix,
 			MakesCheckRuns: func() bool { return deps.Lead == nil || s.leading.Load() },
@@ -204,6 +215,15 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWatch()
+	if s.deps.Discovery != nil && s.deps.Dynamic != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.repos.Watch(watchCtx, s.deps.Discovery, s.deps.Dynamic, s.Leading); err != nil {
+				s.log.Error("watching Repository resources failed", zap.Error(err))
+			}
+		}()
+	}
 	// Following runs, reporting and repair are the leader's; every replica takes webhooks.
 	wg.Add(1)
 	go func() {
@@ -327,10 +347,10 @@ func nonEmpty(values ...string) []string {
 }
 
 // repositories adapts the configured repositories to the trigger's lookup.
-type repositories struct{ cfg *config.Config }
+type repositories struct{ set *repository.Set }
 
 func (rs repositories) Lookup(fullName string) (trigger.Repository, bool) {
-	r, ok := rs.cfg.RepositoryFor(fullName)
+	r, ok := rs.set.For(fullName)
 	if !ok {
 		return trigger.Repository{}, false
 	}
@@ -352,6 +372,6 @@ func (rs repositories) Lookup(fullName string) (trigger.Repository, bool) {
 // limit is the configured concurrency limit of a repository, for the executor's queue;
 // false for a repository this Rigger does not run in that namespace.
 func (rs repositories) limit(namespace, fullName string) (int, bool) {
-	r, ok := rs.cfg.RepositoryFor(fullName)
+	r, ok := rs.set.For(fullName)
 	return r.ConcurrencyLimit, ok && r.Namespace == namespace
 }

@@ -137,43 +137,85 @@ func (r *Report) Text(w io.Writer) error {
 }
 
 // Markdown writes the same summary for a check run's output.
-func (r *Report) Markdown(w io.Writer) error {
+func (r *Report) Markdown(w io.Writer) error { return r.Summary("", "").Markdown(w) }
+
+// Markdown writes the summary for a check run's output. Every name in it comes from the
+// code under test, so each is a code span that cannot end early, break a table or carry
+// HTML (see code).
+func (s Summary) Markdown(w io.Writer) error {
 	var b strings.Builder
-	c := r.Counts()
+	c := s.Counts
 	fmt.Fprintf(&b, "**%d** tests run: %d passed, **%d failed**, %d skipped, %d flaky\n\n", c.Run, c.Passed, c.Failed, c.Skipped, c.Flaky)
-	if failed := r.Failed(); len(failed) > 0 {
+	if len(s.Failed) > 0 {
 		b.WriteString("| Failed test | Package | Where |\n|---|---|---|\n")
-		for _, t := range failed {
+		for _, t := range s.Failed {
 			where := ""
-			if len(t.Failures) > 0 {
-				where = fmt.Sprintf("`%s:%d`", t.Failures[0].File, t.Failures[0].Line)
+			if t.File != "" {
+				where = code(fmt.Sprintf("%s:%d", t.File, t.Line))
 			}
-			fmt.Fprintf(&b, "| `%s` | `%s` | %s |\n", t.Name, t.Package, where)
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", code(t.Name), code(t.Package), where)
+		}
+		if s.MoreFailed > 0 {
+			fmt.Fprintf(&b, "\nand %d more failed tests.\n", s.MoreFailed)
 		}
 		b.WriteString("\n")
 	}
-	if flaky := r.Flaky(); len(flaky) > 0 {
+	if len(s.BrokenPackages) > 0 {
+		b.WriteString("Failed outside any test (build failure, panic or timeout):\n\n")
+		for _, p := range s.BrokenPackages {
+			fmt.Fprintf(&b, "- %s\n", code(p))
+		}
+		b.WriteString("\n")
+	}
+	if len(s.Flaky) > 0 {
 		b.WriteString("Flaky (failed, then passed on retry):\n\n")
-		for _, t := range flaky {
-			fmt.Fprintf(&b, "- `%s` in `%s`\n", t.Name, t.Package)
+		for _, t := range s.Flaky {
+			fmt.Fprintf(&b, "- %s in %s\n", code(t.Name), code(t.Package))
+		}
+		if s.MoreFlaky > 0 {
+			fmt.Fprintf(&b, "- and %d more\n", s.MoreFlaky)
 		}
 		b.WriteString("\n")
 	}
-	if slow := r.Slowest(10); len(slow) > 0 {
+	if len(s.Slowest) > 0 {
 		b.WriteString("| Slowest tests | Package | Time |\n|---|---|---:|\n")
-		for _, t := range slow {
-			fmt.Fprintf(&b, "| `%s` | `%s` | %s |\n", t.Name, t.Package, secs(t.Seconds))
+		for _, t := range s.Slowest {
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", code(t.Name), code(t.Package), secs(t.Seconds))
 		}
 		b.WriteString("\n")
 	}
-	if len(r.Shards) > 0 {
+	if len(s.Shards) > 0 {
 		b.WriteString("| Shard | Wall time |\n|---|---:|\n")
-		for _, s := range r.Shards {
-			fmt.Fprintf(&b, "| %s | %s |\n", s.Name, secs(s.Wall.Seconds()))
+		for _, sh := range s.Shards {
+			fmt.Fprintf(&b, "| %s | %s |\n", code(sh.Name), secs(sh.Seconds))
 		}
+	}
+	if s.MoreAnnotations > 0 {
+		fmt.Fprintf(&b, "\n%d more failures are not annotated: GitHub takes %d annotations per update.\n", s.MoreAnnotations, MaxAnnotations)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// code makes s an inline code span safe in a table cell: one line, its pipes escaped
+// (GitHub splits cells before it reads code spans), fenced by more backticks than any run
+// in it. Inside a code span nothing is HTML or a link.
+func code(s string) string {
+	s = strings.NewReplacer("\r", " ", "\n", " ", "|", `\|`).Replace(s)
+	longest, cur := 0, 0
+	for _, c := range s {
+		if c == '`' {
+			cur++
+			longest = max(longest, cur)
+		} else {
+			cur = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		s = " " + s + " "
+	}
+	return fence + s + fence
 }
 
 func secs(s float64) string { return fmt.Sprintf("%.2fs", s) }

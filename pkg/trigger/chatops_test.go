@@ -523,3 +523,47 @@ func TestPolicyTable(t *testing.T) {
 		})
 	}
 }
+
+// A trusted author's pull request pushed to by someone who is not waits: the head is not
+// the author's code. Labeled by someone who is not trusted, it still runs: a labeler
+// pushed nothing.
+func TestUntrustedPusherWaitsUntrustedLabelerDoesNot(t *testing.T) {
+	files := standardFiles()
+	files[".tekton/label.yaml"] = strings.Replace(definitionFile("label", "[pull_request]", "echo labeled"),
+		"spec:\n", "  "+`  pipelinesascode.tekton.dev/on-label: "[ok]"`+"\nspec:\n", 1)
+	f := newFixture(t, configured(), files)
+	pr := f.openPR()
+	out, err := f.handle(f.receive(f.gh.SendPullRequest(context.Background(), f.hook, secret, repoName, pr.Number, "synchronize", fakegithub.WithSender("forkmate"))))
+	if err != nil || out.Waiting == "" || !strings.Contains(out.Waiting, "forkmate") {
+		t.Fatalf("push by an untrusted collaborator of the fork: %+v, %v", out, err)
+	}
+	out, err = f.handle(f.receive(f.gh.SendPullRequest(context.Background(), f.hook, secret, repoName, pr.Number, "labeled", fakegithub.WithSender("triager"), fakegithub.WithLabel("ok"))))
+	if err != nil || out.Waiting != "" {
+		t.Fatalf("labeled by someone untrusted: %+v, %v", out, err)
+	}
+}
+
+// With pullRequests.skipMarkers, [skip ci] in a pull request's head commit runs nothing, at
+// the cost of one read of the commit; without it the pull request runs at one read.
+func TestSkipMarkersOnPullRequests(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		f := newFixtureWith(t, configured(), standardFiles(), trigger.Options{SkipMarkers: on})
+		if err := f.repo.CreateBranch("feature", "main"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.repo.Commit("feature", "Typo in the docs [skip ci]", map[string]string{"README.md": "x\n"}); err != nil {
+			t.Fatal(err)
+		}
+		pr, err := f.repo.OpenPullRequest(fakegithub.PullRequestSpec{Head: "feature", Author: "octocat"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := f.handle(f.pullRequest(pr.Number, "opened"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ran := len(out.Submitted) == 1; ran == on {
+			t.Errorf("skipMarkers %v: %d runs for a [skip ci] head (%+v)", on, len(out.Submitted), out.Skipped)
+		}
+	}
+}

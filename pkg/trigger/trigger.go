@@ -43,6 +43,7 @@ type GitHub interface {
 	CreateComment(ctx context.Context, owner, repo string, number int, body string) (int64, error)
 	CreateReaction(ctx context.Context, owner, repo string, commentID int64, content string) error
 	CheckRunsFor(ctx context.Context, owner, repo, ref, name string) ([]github.CheckRun, error)
+	CommitMessage(ctx context.Context, owner, repo, sha string) (string, error)
 	Login(ctx context.Context) (string, error)
 }
 
@@ -91,6 +92,9 @@ type Options struct {
 	CommandPrefix string
 	// TrustTTL is how long the policy reuses an answer (policy.DefaultTTL when 0).
 	TrustTTL time.Duration
+	// SkipMarkers reads a pull request's head commit message for [skip ci] (a GitHub read per
+	// event; pushes carry their message).
+	SkipMarkers bool
 	// MakesCheckRuns, when set, says whether this replica makes a run's check run before
 	// the run (the leader does); otherwise the leader's reporting makes it once the run
 	// exists. Two replicas handling one delivery then make one check run, not two.
@@ -202,6 +206,11 @@ func (t *Trigger) runDefinitions(ctx context.Context, ev *event.Event, repo Repo
 	if len(files.Files) == 0 {
 		out.Ignored = "no .tekton/ definitions at " + short(p.defsAt)
 		return out, nil
+	}
+	if t.opts.SkipMarkers && ev.Kind == event.KindPullRequest && ev.HeadCommitMessage == "" {
+		if ev.HeadCommitMessage, err = t.gh.CommitMessage(ctx, owner, name, ev.SHA); err != nil {
+			return nil, err
+		}
 	}
 	vars := template.Vars(ev, repo.Namespace, template.GitAuthSecretPlaceholder)
 	for k, v := range repo.Params {

@@ -49,8 +49,9 @@ func (t *Trigger) mayRun(ctx context.Context, ev *event.Event, repo Repository, 
 	trusted := author.Trusted
 	why := "is not trusted here yet (" + author.Reason + ")"
 	// Whoever pushed the head must be trusted too: a trusted author's fork may have
-	// collaborators who are not. (A comment's sender is not a pusher.)
-	if trusted && ev.Kind == event.KindPullRequest && ev.Sender != "" && !strings.EqualFold(ev.Sender, pr.Author) {
+	// collaborators who are not. (Only a synchronize's sender pushed; a labeler or a
+	// commenter did not.)
+	if trusted && ev.Kind == event.KindPullRequest && ev.Action == "synchronize" && ev.Sender != "" && !strings.EqualFold(ev.Sender, pr.Author) {
 		sender, err := t.trusted(ctx, ev, repo, policy.Person{Login: ev.Sender})
 		if err != nil {
 			return false, "", err

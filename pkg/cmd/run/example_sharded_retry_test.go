@@ -75,10 +75,10 @@ func TestBroken(t *testing.T) {
 	}
 	for _, want := range []string{
 		"retrying the failed tests once",
-		"sharded-ci/report/report | tests: 3 run, 2 passed, 1 failed, 0 skipped, 1 flaky",
-		"sharded-ci/report/report | FAIL example.com/retry/broken TestBroken",
-		"sharded-ci/report/report |     broken_test.go:6: always wrong",
-		"sharded-ci/report/report | FLAKY example.com/retry/flaky TestFlaky: failed, then passed on retry",
+		"sharded-ci/report/rigger-test-report | tests: 3 run, 2 passed, 1 failed, 0 skipped, 1 flaky",
+		"sharded-ci/report/rigger-test-report | FAIL example.com/retry/broken TestBroken",
+		"sharded-ci/report/rigger-test-report |     broken_test.go:6: always wrong",
+		"sharded-ci/report/rigger-test-report | FLAKY example.com/retry/flaky TestFlaky: failed, then passed on retry",
 		// rigger run's own summary after the task table, as the check run would show it
 		"\nsharded-ci: go tests of 3 shard(s), from workspace source:\ntests: 3 run, 2 passed, 1 failed, 0 skipped, 1 flaky\n" +
 			"FAIL example.com/retry/broken TestBroken (0.00s)\n    broken_test.go:6: always wrong\n",

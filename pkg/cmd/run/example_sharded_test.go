@@ -48,13 +48,13 @@ func TestExampleShardedRunsShardsInParallel(t *testing.T) {
 			t.Errorf("run %d: want %q\n%s", attempt, history, res)
 		}
 		// The merged report: every test of the module once (26 in roman, 2 in each other).
-		if !strings.Contains(res.out, "sharded-ci/report/report | tests: 30 run, 30 passed, 0 failed, 0 skipped, 0 flaky") {
+		if !strings.Contains(res.out, "sharded-ci/report/rigger-test-report | tests: 30 run, 30 passed, 0 failed, 0 skipped, 0 flaky") {
 			t.Errorf("run %d: no merged summary of 30 tests\n%s", attempt, res)
 		}
 		if !strings.Contains(res.out, "\nsharded-ci: go tests of 3 shard(s), from workspace source:\ntests: 30 run, 30 passed,") {
 			t.Errorf("run %d: rigger run's own test summary is missing\n%s", attempt, res)
 		}
-		if n := regexp.MustCompile(`(?m)^sharded-ci/report/report \|\s+\S+s\s+shard-[0-2]$`).FindAllStringIndex(res.out, -1); len(n) != 3 {
+		if n := regexp.MustCompile(`(?m)^sharded-ci/report/rigger-test-report \|\s+\S+s\s+shard-[0-2]$`).FindAllStringIndex(res.out, -1); len(n) != 3 {
 			t.Errorf("run %d: %d shard wall times in the report, want 3\n%s", attempt, len(n), res)
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 	tektonclient "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
 	"go.uber.org/zap"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -100,7 +101,11 @@ func executorFor(cfg *config.Config, log *zap.Logger) (server.Deps, func(), erro
 		}
 		ex := tekton.New(kube, tk, log.Named("tekton"))
 		ex.Retry = cfg.Retry.Cluster
-		deps := server.Deps{Executor: ex, ExecutorName: "tekton", ClusterCheck: check}
+		dyn, err := dynamic.NewForConfig(rc)
+		if err != nil {
+			return server.Deps{}, nil, err
+		}
+		deps := server.Deps{Executor: ex, ExecutorName: "tekton", ClusterCheck: check, Discovery: kube.Discovery(), Dynamic: dyn}
 		if le := cfg.LeaderElection; le.Enabled {
 			ns := le.Namespace
 			if ns == "" {

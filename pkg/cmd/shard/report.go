@@ -67,13 +67,20 @@ those cannot be retried by name, and the shard must fail.`,
 
 // newReportCmd returns `rigger shard report`.
 func newReportCmd(f *factory.Factory) *cobra.Command {
-	var markdown bool
+	var markdown, block bool
+	var module, moduleDir string
 	cmd := &cobra.Command{
 		Use:   "report REPORT...",
 		Short: "Summarize the go test -json reports of a sharded run",
 		Long: `Merge the shards' go test -json reports (one file per shard, retries appended) and print
 the summary: tests run, passed, failed, skipped and flaky (failed, then passed on retry), each
 failure with its file:line, the ten slowest tests and each shard's wall time.
+
+With --block the summary is also printed as one line of JSON between
+` + testreport.BlockBegin + ` and ` + testreport.BlockEnd + ` lines, for Rigger's reporter: in a
+step named ` + testreport.ReportStep + ` it becomes the check run's summary and annotations;
+--module and --module-dir (the module's path and its directory in the repository) place the
+annotations.
 
 Exit status 1 when a test's last attempt failed or a package failed outside any test.`,
 		Args: cobra.MinimumNArgs(1),
@@ -90,6 +97,11 @@ Exit status 1 when a test's last attempt failed or a package failed outside any 
 			if err != nil {
 				return err
 			}
+			if block {
+				if err := testreport.WriteBlock(f.IO.Out, r.Summary(module, moduleDir)); err != nil {
+					return err
+				}
+			}
 			if !r.OK() {
 				return &exitcode.Error{Code: exitcode.Failed}
 			}
@@ -97,5 +109,8 @@ Exit status 1 when a test's last attempt failed or a package failed outside any 
 		},
 	}
 	cmd.Flags().BoolVar(&markdown, "markdown", false, "Markdown, as a check run shows it")
+	cmd.Flags().BoolVar(&block, "block", false, "also print the summary as a block for Rigger's reporter")
+	cmd.Flags().StringVar(&module, "module", "", "the Go module's path, to place annotations")
+	cmd.Flags().StringVar(&moduleDir, "module-dir", "", "the module's directory in the repository, to place annotations")
 	return cmd
 }

@@ -18,6 +18,7 @@ import (
 	shardcmd "github.com/rigger-ci/rigger/pkg/cmd/shard"
 	"github.com/rigger-ci/rigger/pkg/iostreams"
 	"github.com/rigger-ci/rigger/pkg/shard"
+	"github.com/rigger-ci/rigger/pkg/testreport"
 )
 
 type result struct {
@@ -257,6 +258,13 @@ func TestRetriesAndReport(t *testing.T) {
 	r = run(t, nil, "", "report", "--markdown", report)
 	if r.code != 0 || !strings.Contains(r.out, "**2** tests run: 2 passed, **0 failed**, 0 skipped, 1 flaky") {
 		t.Errorf("report after the retry: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	// --block: the reporter's summary follows the text, annotations placed in the repository.
+	r = run(t, nil, "", "report", "--block", "--module", "m", "--module-dir", "go", report)
+	s, err := testreport.ParseBlock(r.out)
+	if r.code != 0 || err != nil || s.Counts.Flaky != 1 || len(s.Annotations) != 1 || s.Annotations[0].Path != "go/a/a_test.go" ||
+		s.Annotations[0].Line != 7 || s.Annotations[0].Level != "warning" || !strings.HasPrefix(r.out, "tests: 2 run") {
+		t.Errorf("report --block: exit %d, %v, %+v\n%s", r.code, err, s, r.out)
 	}
 	if r := run(t, nil, "", "retries", report, broken); r.code != exitcode.Failed || r.out != "" {
 		t.Errorf("a package broken outside tests: exit %d %q, want 1 and nothing to retry", r.code, r.out)

@@ -75,7 +75,7 @@ func runProcess(ctx context.Context, ps processSpec) (processResult, error) {
 		}
 		cmd.Stdout, cmd.Stderr = pipeW, pipeW
 	}
-	if err := cmd.Start(); err != nil {
+	if err := startRetryingBusy(cmd); err != nil {
 		if pipeW != nil {
 			pipeR.Close()
 			pipeW.Close()
@@ -144,6 +144,26 @@ func commandLine(ps processSpec) (string, []string, error) {
 		return "", nil, errors.New("step has neither script nor command")
 	}
 	return ps.Command[0], append(append([]string{}, ps.Command[1:]...), ps.Args...), nil
+}
+
+// startRetryingBusy starts cmd, trying again while the kernel says its file is busy. A
+// script is written, closed, then executed; but a step starting at the same time in another
+// goroutine forks with every open file, and until that child has exec'd it holds the
+// script's write handle, so executing the script fails with ETXTBSY for a moment (seen under
+// load with a matrix's parallel steps). Go's own test runner retries the same way.
+func startRetryingBusy(cmd *exec.Cmd) error {
+	var err error
+	for wait := time.Millisecond; ; wait *= 2 {
+		if err = cmd.Start(); !errors.Is(err, syscall.ETXTBSY) || wait > time.Second {
+			return err
+		}
+		time.Sleep(wait)
+		// A failed Start leaves the Cmd used; copy what made it.
+		next := exec.Command(cmd.Path, cmd.Args[1:]...)
+		next.Env, next.Dir, next.SysProcAttr = cmd.Env, cmd.Dir, cmd.SysProcAttr
+		next.Stdin, next.Stdout, next.Stderr = cmd.Stdin, cmd.Stdout, cmd.Stderr
+		*cmd = *next
+	}
 }
 
 // writeScript writes an executable script file into dir and returns its path.

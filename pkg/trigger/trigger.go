@@ -154,7 +154,7 @@ func (t *Trigger) Handle(ctx context.Context, ev *event.Event) (*Outcome, error)
 	switch ev.Kind {
 	case event.KindPullRequest:
 		if ev.Action == "closed" {
-			n, err := t.exec.Cancel(ctx, executor.Selector{Repo: ev.Repo.FullName(), PullRequest: ev.PullRequest.Number})
+			n, err := t.exec.Cancel(ctx, executor.Selector{Repo: ev.Repo.FullName(), Namespace: repo.Namespace, PullRequest: ev.PullRequest.Number})
 			return &Outcome{Cancelled: n}, err
 		}
 		return t.pullRequest(ctx, ev, repo)

@@ -126,7 +126,9 @@ func (e *Executor) Cancel(ctx context.Context, sel executor.Selector) (int, erro
 	if sel.Repo == "" {
 		return 0, errors.New("tekton executor: cancel needs a repository")
 	}
-	list, err := e.tekton.TektonV1().PipelineRuns(metav1.NamespaceAll).List(ctx, metav1.ListOptions{
+	// Only the repository's namespace: a second Rigger serving a repository of the same name
+	// elsewhere in the cluster keeps its runs.
+	list, err := e.tekton.TektonV1().PipelineRuns(sel.Namespace).List(ctx, metav1.ListOptions{
 		LabelSelector: selectorFor(sel.Repo, sel.PullRequest, sel.SHA, sel.Definition),
 	})
 	if err != nil {

@@ -76,9 +76,10 @@ lint: ## gofmt and go vet
 	$(GO) -C e2e/install vet ./...
 
 # e2e/install is a module of its own (Helm v4). It needs the cluster up with real pods.
-e2e-install: image ## install the chart with bin/rigger-image.tar into the running e2e cluster, wait for Ready
+e2e-install: image ## the chart with bin/rigger-image.tar on the running e2e cluster: runs, replicas, uninstall; the kustomize base dry-run
 	. e2e/cluster/scripts/common.sh && ref=$$(import_rigger_image "$(CURDIR)/$(IMAGE_ARCHIVE)") && \
 	  KUBECONFIG=$$KUBECONFIG_OUT RIGGER_E2E_IMAGE=$$ref RIGGER_E2E_POD_GATEWAY=$$POD_GW RIGGER_E2E_NODES=$$E2E_NODES \
+	  RIGGER_E2E_KUBECTL=$$KUBE_BIN/kubectl \
 	  $(GO) -C e2e/install test -count=1 -timeout 15m ./...
 
 cluster-up: ## start the e2e cluster and leave it up (E2E_NODES=real|kwok)

@@ -15,6 +15,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -452,6 +453,41 @@ func dump(t *testing.T, kc kubernetes.Interface, ns string) {
 	if err == nil {
 		for _, e := range events.Items {
 			t.Logf("event %s %s: %s", e.InvolvedObject.Name, e.Reason, e.Message)
+		}
+	}
+}
+
+// The kustomize base applies to the same apiserver: every object passes the apiserver's
+// validation and admission in a server-side dry run, as `kubectl apply -k` would send them.
+func TestKustomizeBaseServerSideDryRun(t *testing.T) {
+	kubectl := os.Getenv("RIGGER_E2E_KUBECTL")
+	kubeconfig := os.Getenv("KUBECONFIG")
+	if kubectl == "" || kubeconfig == "" {
+		t.Fatal("RIGGER_E2E_KUBECTL and KUBECONFIG must be set: run make e2e-install with the e2e cluster up")
+	}
+	rc, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc := kubernetes.NewForConfigOrDie(rc)
+	ctx := context.Background()
+	// A dry run creates nothing, the base's namespace included, and its namespaced objects
+	// need the namespace to exist.
+	if _, err := kc.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "rigger-system"}}, metav1.CreateOptions{}); err == nil {
+		t.Cleanup(func() { _ = kc.CoreV1().Namespaces().Delete(context.Background(), "rigger-system", metav1.DeleteOptions{}) })
+	} else if !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(kubectl, "--kubeconfig", kubeconfig, "apply", "-k", "../../config/default",
+		"--server-side", "--dry-run=server", "-o", "name").CombinedOutput()
+	if err != nil {
+		t.Fatalf("kubectl apply -k config/default --server-side --dry-run=server: %v\n%s", err, out)
+	}
+	for _, want := range []string{"customresourcedefinition.apiextensions.k8s.io/repositories.rigger.dev",
+		"deployment.apps/rigger", "service/rigger", "clusterrole.rbac.authorization.k8s.io/rigger-watch",
+		"role.rbac.authorization.k8s.io/rigger-leader"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the dry run did not apply %s:\n%s", want, out)
 		}
 	}
 }

@@ -54,11 +54,13 @@ fuzz: ## run every fuzz target for FUZZTIME (default 10s); a crash is saved unde
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 	  echo "fuzz $$pkg $$fn ($(FUZZTIME))"; $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; done
 
-test-all: ## what CI runs: Debian packages if missing, unit tests, a bounded fuzz, then the e2e suite on a real cluster
+test-all: ## what CI runs: Debian packages if missing, unit tests, a bounded fuzz, the e2e suite and the chart's install on a real cluster
 	e2e/cluster/scripts/deps.sh
 	RIGGER_REQUIRE_CONTAINERS=1 $(MAKE) test
 	$(MAKE) fuzz FUZZTIME=5s
-	$(MAKE) e2e
+	KEEP_CLUSTER=1 $(MAKE) e2e
+	$(MAKE) e2e-install
+	$(MAKE) cluster-down
 
 e2e: ## bring the e2e cluster up (E2E_NODES=real|kwok), run e2e/, tear it down (KEEP_CLUSTER=1 keeps it)
 	e2e/cluster/scripts/e2e.sh
@@ -73,11 +75,11 @@ lint: ## gofmt and go vet
 	$(GO) -C internal/installtest vet ./...
 	$(GO) -C e2e/install vet ./...
 
-# e2e/install is a module of its own (Helm v4). It needs the cluster up with real pods, and
-# RIGGER_E2E_APISERVER_FOR_PODS: where a pod reaches kube-apiserver (host:port).
-e2e-install: image ## install the chart with bin/rigger-image.tar into the running e2e cluster, wait for Ready
+# e2e/install is a module of its own (Helm v4). It needs the cluster up with real pods.
+e2e-install: image ## the chart with bin/rigger-image.tar on the running e2e cluster: runs, replicas, uninstall; the kustomize base dry-run
 	. e2e/cluster/scripts/common.sh && ref=$$(import_rigger_image "$(CURDIR)/$(IMAGE_ARCHIVE)") && \
 	  KUBECONFIG=$$KUBECONFIG_OUT RIGGER_E2E_IMAGE=$$ref RIGGER_E2E_POD_GATEWAY=$$POD_GW RIGGER_E2E_NODES=$$E2E_NODES \
+	  RIGGER_E2E_KUBECTL=$$KUBE_BIN/kubectl \
 	  $(GO) -C e2e/install test -count=1 -timeout 15m ./...
 
 cluster-up: ## start the e2e cluster and leave it up (E2E_NODES=real|kwok)

@@ -10,8 +10,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -37,20 +41,17 @@ const chartDir = "../../charts/rigger"
 
 var repositories = schema.GroupVersionResource{Group: "rigger.dev", Version: "v1alpha1", Resource: "repositories"}
 
-func TestChartInstallsAReadyRigger(t *testing.T) {
+// TestChartInstallsRiggerThatRunsPullRequests is the spine's scenario with Rigger running as
+// a pod, installed by the chart: a Repository onboards a repository, a signed webhook to the
+// pod becomes a PipelineRun on real pods and a check run; two replicas take one delivery
+// each and make one run and one check run; the leading pod deleted mid-run, the other
+// reports the run to the end; helm uninstall leaves no Rigger object behind.
+func TestChartInstallsRiggerThatRunsPullRequests(t *testing.T) {
 	kubeconfig := os.Getenv("KUBECONFIG")
 	image := os.Getenv("RIGGER_E2E_IMAGE")
 	gateway := os.Getenv("RIGGER_E2E_POD_GATEWAY")
 	if kubeconfig == "" || image == "" || gateway == "" {
 		t.Fatal("KUBECONFIG, RIGGER_E2E_IMAGE and RIGGER_E2E_POD_GATEWAY must be set: run make e2e-install with the e2e cluster up (E2E_NODES=real)")
-	}
-	// Rigger in a pod needs the apiserver. The harness's kube-apiserver listens on 127.0.0.1
-	// and there is no kube-proxy behind the kubernetes Service, so the harness must say where
-	// pods reach it (an address on the pod bridge, host:port, in the serving certificate).
-	apiserver := os.Getenv("RIGGER_E2E_APISERVER_FOR_PODS")
-	apiHost, apiPort, err := net.SplitHostPort(apiserver)
-	if err != nil {
-		t.Fatalf("RIGGER_E2E_APISERVER_FOR_PODS=%q: want host:port where pods reach kube-apiserver (%v)", apiserver, err)
 	}
 	if os.Getenv("RIGGER_E2E_NODES") == "kwok" {
 		t.Fatal("this test needs real pods: Rigger must run and answer /readyz")
@@ -65,8 +66,14 @@ func TestChartInstallsAReadyRigger(t *testing.T) {
 	}
 	kc := kubernetes.NewForConfigOrDie(rc)
 	dyn := dynamic.NewForConfigOrDie(rc)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 	defer cancel()
+
+	// Rigger in a pod needs the apiserver. The harness's kube-apiserver listens on loopback
+	// and no kube-proxy serves the kubernetes Service, so the test forwards the pod bridge's
+	// gateway to it, and the pod reaches it as "kubernetes", a name its certificate holds.
+	apiserver := strings.TrimPrefix(strings.TrimPrefix(rc.Host, "https://"), "http://")
+	proxyPort := forward(t, net.JoinHostPort(gateway, "0"), apiserver)
 
 	// A fake GitHub (an App installation) where Rigger's pod can reach it: on the host's
 	// address on the pod bridge, never any other address.
@@ -85,6 +92,13 @@ func TestChartInstallsAReadyRigger(t *testing.T) {
 	t.Cleanup(func() { _ = fake.Close() })
 	repo, err := fake.CreateRepo("acme/installed", "main")
 	if err != nil {
+		t.Fatal(err)
+	}
+	fake.SetOrgMember("acme", "octocat")
+	if _, err := repo.Commit("main", "CI", map[string]string{
+		".tekton/unit.yaml": definition("unit", "echo unit ok"),
+		".tekton/slow.yaml": definition("slow", "sleep 15; echo done"),
+	}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -114,47 +128,39 @@ func TestChartInstallsAReadyRigger(t *testing.T) {
 		"github": map[string]any{
 			"apiURL": fake.APIURL(), "appID": appID, "privateKey": string(pem), "webhookSecret": "e2e-install",
 		},
-		"rbac": map[string]any{"namespaces": []any{ci}},
+		"rbac":        map[string]any{"namespaces": []any{ci}},
+		"hostAliases": []any{map[string]any{"ip": gateway, "hostnames": []any{"kubernetes"}}},
 		// client-go's in-cluster config reads these.
 		"extraEnv": []any{
-			map[string]any{"name": "KUBERNETES_SERVICE_HOST", "value": apiHost},
-			map[string]any{"name": "KUBERNETES_SERVICE_PORT", "value": apiPort},
+			map[string]any{"name": "KUBERNETES_SERVICE_HOST", "value": "kubernetes"},
+			map[string]any{"name": "KUBERNETES_SERVICE_PORT", "value": proxyPort},
 		},
-		// The Repository resource below is what a cluster install uses; until Rigger watches
-		// Repositories it reads the same spec from rigger.yaml.
-		"config": map[string]any{"logLevel": "debug", "repositories": []any{
-			map[string]any{"url": repo.HTMLURL(), "namespace": ci},
-		}},
+		"config": map[string]any{"logLevel": "debug"},
+	}
+	uninstalled := false
+	uninstall := func() {
+		if uninstalled {
+			return
+		}
+		uninstalled = true
+		u := action.NewUninstall(cfg)
+		u.WaitStrategy = kube.StatusWatcherStrategy
+		u.Timeout = 2 * time.Minute
+		if _, err := u.Run("rigger"); err != nil {
+			t.Errorf("helm uninstall: %v", err)
+		}
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
 			dump(t, kc, system)
 		}
-		u := action.NewUninstall(cfg)
-		u.WaitStrategy = kube.StatusWatcherStrategy
-		u.Timeout = 2 * time.Minute
-		if _, err := u.Run("rigger"); err != nil {
-			t.Logf("helm uninstall: %v", err)
-		}
+		uninstall()
 	})
 	if _, err := install.RunWithContext(ctx, ch, vals); err != nil {
 		t.Fatalf("helm install: %v", err)
 	}
 
-	dep, err := kc.AppsV1().Deployments(system).Get(ctx, "rigger", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if dep.Status.ReadyReplicas != 1 {
-		t.Fatalf("Deployment has %d ready replicas after helm's wait, want 1", dep.Status.ReadyReplicas)
-	}
-
 	// The CRD came with the chart and its schema is enforced by the apiserver.
-	good := repository(ci, "installed", map[string]any{"url": repo.HTMLURL(), "concurrencyLimit": int64(2),
-		"trust": map[string]any{"definitionsFrom": "base", "trustedUsers": []any{"octocat"}}})
-	if _, err := dyn.Resource(repositories).Namespace(ci).Create(ctx, good, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("creating a Repository: %v", err)
-	}
 	for name, spec := range map[string]map[string]any{
 		"bad-url":   {"url": "not a url"},
 		"bad-limit": {"url": repo.HTMLURL(), "concurrencyLimit": int64(-1)},
@@ -165,14 +171,239 @@ func TestChartInstallsAReadyRigger(t *testing.T) {
 			t.Errorf("Repository %s: %v, want the CRD's validation to refuse it", name, err)
 		}
 	}
-
-	// Still ready with the Repository in place: Rigger did not fall over.
-	err = wait.PollUntilContextTimeout(ctx, 2*time.Second, time.Minute, true, func(ctx context.Context) (bool, error) {
-		d, err := kc.AppsV1().Deployments(system).Get(ctx, "rigger", metav1.GetOptions{})
-		return err == nil && d.Status.ReadyReplicas == 1 && d.Status.UpdatedReplicas == 1, err
+	// One Repository onboards the repository; Rigger (the pod that leads) says it is ready.
+	if _, err := dyn.Resource(repositories).Namespace(ci).Create(ctx, repository(ci, "installed",
+		map[string]any{"url": repo.HTMLURL()}), metav1.CreateOptions{}); err != nil {
+		t.Fatalf("creating a Repository: %v", err)
+	}
+	poll(t, ctx, "the Repository to be Ready", func() (bool, error) {
+		u, err := dyn.Resource(repositories).Namespace(ci).Get(ctx, "installed", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+		for _, c := range conds {
+			if m, _ := c.(map[string]any); m["type"] == "Ready" && m["status"] == "True" {
+				return true, nil
+			}
+		}
+		return false, nil
 	})
+
+	// A pull request, its webhook sent to the pod as an Ingress would: a run on real pods in
+	// the Repository's namespace, and a green check run.
+	pr := openPR(t, repo, "one", "octocat")
+	pods := riggerPods(t, ctx, kc, system, 1)
+	send(t, fake, pods[0], pr.Number, nil)
+	waitForCheck(t, ctx, fake, repo.FullName(), pr.HeadSHA, "Rigger / unit", "success")
+	if n := runsOf(t, ctx, dyn, ci, pr.HeadSHA); n != 2 {
+		t.Errorf("%d PipelineRuns for the head, want 2 (unit and slow)", n)
+	}
+
+	// Two replicas: the same delivery sent to each pod gives one run and one check run; the
+	// leading pod deleted while the slow run runs, the other reports it to the end.
+	scale, err := kc.AppsV1().Deployments(system).GetScale(ctx, "rigger", metav1.GetOptions{})
 	if err != nil {
-		t.Fatalf("Deployment not ready after the Repository was created: %v", err)
+		t.Fatal(err)
+	}
+	scale.Spec.Replicas = 2
+	if _, err := kc.AppsV1().Deployments(system).UpdateScale(ctx, "rigger", scale, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pods = riggerPods(t, ctx, kc, system, 2)
+	pr2 := openPR(t, repo, "two", "octocat")
+	payload, err := fake.PullRequestPayload(repo.FullName(), pr2.Number, "opened")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(payload)
+	send(t, fake, pods[0], pr2.Number, body)
+	send(t, fake, pods[1], pr2.Number, body)
+	poll(t, ctx, "the slow run to start", func() (bool, error) { return runsOf(t, ctx, dyn, ci, pr2.HeadSHA) >= 2, nil })
+	lease, err := kc.CoordinationV1().Leases(system).Get(ctx, "rigger", metav1.GetOptions{})
+	if err != nil || lease.Spec.HolderIdentity == nil {
+		t.Fatalf("the leader's Lease: %+v, %v", lease, err)
+	}
+	leader, _, _ := strings.Cut(*lease.Spec.HolderIdentity, "_")
+	if err := kc.CoreV1().Pods(system).Delete(ctx, leader, metav1.DeleteOptions{}); err != nil {
+		t.Fatalf("deleting the leading pod %s: %v", leader, err)
+	}
+	waitForCheck(t, ctx, fake, repo.FullName(), pr2.HeadSHA, "Rigger / slow", "success")
+	if n := runsOf(t, ctx, dyn, ci, pr2.HeadSHA); n != 2 { // unit and slow, once each
+		t.Errorf("%d PipelineRuns for one delivery sent to two pods, want 2 (unit and slow once each)", n)
+	}
+	for _, name := range []string{"Rigger / unit", "Rigger / slow"} {
+		n := 0
+		for _, cr := range fake.CheckRuns(repo.FullName()) {
+			if cr.HeadSHA == pr2.HeadSHA && cr.Name == name {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d check runs %q for one delivery sent to two pods, want 1", n, name)
+		}
+	}
+
+	// helm uninstall leaves none of Rigger's objects.
+	uninstall()
+	left := []string{}
+	sel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=rigger"}
+	if l, _ := kc.AppsV1().Deployments(system).List(ctx, sel); len(l.Items) > 0 {
+		left = append(left, "Deployment")
+	}
+	if l, _ := kc.CoreV1().Services(system).List(ctx, sel); len(l.Items) > 0 {
+		left = append(left, "Service")
+	}
+	if l, _ := kc.CoreV1().ConfigMaps(system).List(ctx, sel); len(l.Items) > 0 {
+		left = append(left, "ConfigMap")
+	}
+	if l, _ := kc.CoreV1().ServiceAccounts(system).List(ctx, sel); len(l.Items) > 0 {
+		left = append(left, "ServiceAccount")
+	}
+	if l, _ := kc.RbacV1().ClusterRoles().List(ctx, sel); len(l.Items) > 0 {
+		left = append(left, "ClusterRole")
+	}
+	if l, _ := kc.RbacV1().Roles(ci).List(ctx, sel); len(l.Items) > 0 {
+		left = append(left, "Role in "+ci)
+	}
+	if len(left) > 0 {
+		t.Errorf("helm uninstall left %v", left)
+	}
+}
+
+// forward listens on addr and copies every connection to target; it returns the port.
+func forward(t *testing.T, addr, target string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				up, err := net.Dial("tcp", target)
+				if err != nil {
+					return
+				}
+				defer up.Close()
+				go func() { _, _ = io.Copy(up, c) }()
+				_, _ = io.Copy(c, up)
+			}()
+		}
+	}()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
+func definition(name, script string) string {
+	return `apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  name: ` + name + `
+  annotations:
+    pipelinesascode.tekton.dev/on-event: "[pull_request]"
+    pipelinesascode.tekton.dev/on-target-branch: "[main]"
+spec:
+  pipelineSpec:
+    tasks:
+    - name: main
+      taskSpec:
+        steps:
+        - name: main
+          image: rigger.local/busybox:1.35
+          script: ` + script + `
+`
+}
+
+func openPR(t *testing.T, repo *fakegithub.Repo, branch, author string) fakegithub.PullRequest {
+	t.Helper()
+	if err := repo.CreateBranch(branch, "main"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := repo.Commit(branch, "change "+branch, map[string]string{branch + ".txt": branch}); err != nil {
+		t.Fatal(err)
+	}
+	pr, err := repo.OpenPullRequest(fakegithub.PullRequestSpec{Head: branch, Author: author})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pr
+}
+
+// riggerPods waits for n ready Rigger pods and returns their addresses (ip:8080).
+func riggerPods(t *testing.T, ctx context.Context, kc kubernetes.Interface, ns string, n int) []string {
+	t.Helper()
+	var out []string
+	poll(t, ctx, fmt.Sprintf("%d ready Rigger pods", n), func() (bool, error) {
+		pods, err := kc.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=rigger"})
+		if err != nil {
+			return false, err
+		}
+		out = nil
+		for _, p := range pods.Items {
+			for _, c := range p.Status.Conditions {
+				if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue && p.DeletionTimestamp == nil {
+					out = append(out, net.JoinHostPort(p.Status.PodIP, "8080"))
+				}
+			}
+		}
+		return len(out) == n, nil
+	})
+	return out
+}
+
+// send posts a pull request's opened webhook (body, or a fresh payload when nil) to a pod.
+func send(t *testing.T, fake *fakegithub.Server, pod string, number int, body []byte) {
+	t.Helper()
+	url := "http://" + pod + "/hook"
+	var d fakegithub.Delivery
+	var err error
+	if body == nil {
+		d, err = fake.SendPullRequest(context.Background(), url, "e2e-install", "acme/installed", number, "opened")
+	} else {
+		d, err = fake.SendBody(context.Background(), url, "e2e-install", "pull_request", "opened", body)
+	}
+	if err != nil || d.Status != 202 {
+		t.Fatalf("webhook to %s: %d %v %s", pod, d.Status, err, d.ResponseBody)
+	}
+}
+
+func waitForCheck(t *testing.T, ctx context.Context, fake *fakegithub.Server, repo, sha, name, conclusion string) {
+	t.Helper()
+	poll(t, ctx, "check run "+name+" to conclude "+conclusion, func() (bool, error) {
+		for _, cr := range fake.CheckRuns(repo) {
+			if cr.HeadSHA == sha && cr.Name == name && cr.Status == "completed" {
+				if cr.Conclusion != conclusion {
+					return false, fmt.Errorf("check run %s concluded %s: %s", name, cr.Conclusion, cr.Output.Title)
+				}
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+}
+
+var pipelineRuns = schema.GroupVersionResource{Group: "tekton.dev", Version: "v1", Resource: "pipelineruns"}
+
+func runsOf(t *testing.T, ctx context.Context, dyn dynamic.Interface, ns, sha string) int {
+	t.Helper()
+	l, err := dyn.Resource(pipelineRuns).Namespace(ns).List(ctx, metav1.ListOptions{LabelSelector: "rigger.dev/sha=" + sha})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(l.Items)
+}
+
+func poll(t *testing.T, ctx context.Context, what string, cond func() (bool, error)) {
+	t.Helper()
+	if err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, 3*time.Minute, true, func(context.Context) (bool, error) { return cond() }); err != nil {
+		t.Fatalf("waiting for %s: %v", what, err)
 	}
 }
 
@@ -222,6 +453,41 @@ func dump(t *testing.T, kc kubernetes.Interface, ns string) {
 	if err == nil {
 		for _, e := range events.Items {
 			t.Logf("event %s %s: %s", e.InvolvedObject.Name, e.Reason, e.Message)
+		}
+	}
+}
+
+// The kustomize base applies to the same apiserver: every object passes the apiserver's
+// validation and admission in a server-side dry run, as `kubectl apply -k` would send them.
+func TestKustomizeBaseServerSideDryRun(t *testing.T) {
+	kubectl := os.Getenv("RIGGER_E2E_KUBECTL")
+	kubeconfig := os.Getenv("KUBECONFIG")
+	if kubectl == "" || kubeconfig == "" {
+		t.Fatal("RIGGER_E2E_KUBECTL and KUBECONFIG must be set: run make e2e-install with the e2e cluster up")
+	}
+	rc, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc := kubernetes.NewForConfigOrDie(rc)
+	ctx := context.Background()
+	// A dry run creates nothing, the base's namespace included, and its namespaced objects
+	// need the namespace to exist.
+	if _, err := kc.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "rigger-system"}}, metav1.CreateOptions{}); err == nil {
+		t.Cleanup(func() { _ = kc.CoreV1().Namespaces().Delete(context.Background(), "rigger-system", metav1.DeleteOptions{}) })
+	} else if !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(kubectl, "--kubeconfig", kubeconfig, "apply", "-k", "../../config/default",
+		"--server-side", "--dry-run=server", "-o", "name").CombinedOutput()
+	if err != nil {
+		t.Fatalf("kubectl apply -k config/default --server-side --dry-run=server: %v\n%s", err, out)
+	}
+	for _, want := range []string{"customresourcedefinition.apiextensions.k8s.io/repositories.rigger.dev",
+		"deployment.apps/rigger", "service/rigger", "clusterrole.rbac.authorization.k8s.io/rigger-watch",
+		"role.rbac.authorization.k8s.io/rigger-leader"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the dry run did not apply %s:\n%s", want, out)
 		}
 	}
 }

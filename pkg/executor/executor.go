@@ -36,6 +36,7 @@ type Request struct {
 // Selector picks runs, e.g. every run of one pull request for cancellation.
 type Selector struct {
 	Repo        string // owner/name, required
+	Namespace   string // the repository's namespace; "": any (another installation's runs too)
 	PullRequest int    // 0: any
 	SHA         string // "": any
 	Definition  string // "": any
@@ -49,7 +50,8 @@ type Selector struct {
 
 // Matches tells whether r is one of the runs sel picks.
 func (sel Selector) Matches(r *run.Run) bool {
-	return r.Repo == sel.Repo && (sel.PullRequest == 0 || r.PullRequest == sel.PullRequest) &&
+	return r.Repo == sel.Repo && (sel.Namespace == "" || r.Namespace == sel.Namespace) &&
+		(sel.PullRequest == 0 || r.PullRequest == sel.PullRequest) &&
 		(sel.SHA == "" || r.SHA == sel.SHA) && (sel.Definition == "" || r.Definition == sel.Definition) &&
 		(sel.Ref == "" || r.Ref == sel.Ref) && (sel.Except == "" || r.Name != sel.Except)
 }

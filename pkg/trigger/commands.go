@@ -148,7 +148,7 @@ func (t *Trigger) command(ctx context.Context, ev *event.Event, repo Repository,
 	}
 	switch in.Command.Name {
 	case chatops.Cancel:
-		sel := executor.Selector{Repo: ev.Repo.FullName(), PullRequest: ev.PullRequest.Number}
+		sel := executor.Selector{Repo: ev.Repo.FullName(), Namespace: repo.Namespace, PullRequest: ev.PullRequest.Number}
 		if len(in.Args) > 0 {
 			sel.Definition = in.Args[0]
 		}

@@ -160,7 +160,7 @@ func (t *Trigger) Handle(ctx context.Context, ev *event.Event) (*Outcome, error)
 	switch ev.Kind {
 	case event.KindPullRequest:
 		if ev.Action == "closed" {
-			n, err := t.exec.Cancel(ctx, executor.Selector{Repo: ev.Repo.FullName(), PullRequest: ev.PullRequest.Number})
+			n, err := t.exec.Cancel(ctx, executor.Selector{Repo: ev.Repo.FullName(), Namespace: repo.Namespace, PullRequest: ev.PullRequest.Number})
 			return &Outcome{Cancelled: n}, err
 		}
 		return t.pullRequest(ctx, ev, repo)
@@ -381,7 +381,7 @@ func (t *Trigger) submit(ctx context.Context, ev *event.Event, repo Repository, 
 	if cancelInProgress && (r.PullRequest > 0 || r.Ref != "") {
 		// Before the new run exists, so that a superseded waiting run is cancelled while it
 		// still waits and never takes the slot the new one is queued for.
-		sel := executor.Selector{Repo: r.Repo, PullRequest: r.PullRequest, Ref: r.Ref, Definition: r.Definition,
+		sel := executor.Selector{Repo: r.Repo, Namespace: r.Namespace, PullRequest: r.PullRequest, Ref: r.Ref, Definition: r.Definition,
 			Except: r.Name, Why: "superseded by " + short(r.SHA)}
 		if _, err := t.exec.Cancel(ctx, sel); err != nil {
 			return nil, false, fmt.Errorf("cancelling the runs %s supersedes: %w", r.Name, err)

@@ -169,11 +169,18 @@ func (e *Executor) Cancel(ctx context.Context, sel executor.Selector) (int, erro
 		if err != nil {
 			return 0, err
 		}
-		if prs, err = (*l).List(parsed); err != nil {
+		// Only the repository's namespace: a second Rigger serving a repository of the
+		// same name elsewhere in the cluster keeps its runs.
+		if sel.Namespace != "" {
+			prs, err = (*l).PipelineRuns(sel.Namespace).List(parsed)
+		} else {
+			prs, err = (*l).List(parsed)
+		}
+		if err != nil {
 			return 0, err
 		}
 	} else {
-		list, err := e.tekton.TektonV1().PipelineRuns(metav1.NamespaceAll).List(ctx, metav1.ListOptions{LabelSelector: selector})
+		list, err := e.tekton.TektonV1().PipelineRuns(sel.Namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
 		if err != nil {
 			return 0, fmt.Errorf("listing PipelineRuns to cancel: %w", err)
 		}

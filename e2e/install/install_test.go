@@ -474,7 +474,9 @@ func TestKustomizeBaseServerSideDryRun(t *testing.T) {
 	// A dry run creates nothing, the base's namespace included, and its namespaced objects
 	// need the namespace to exist.
 	if _, err := kc.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "rigger-system"}}, metav1.CreateOptions{}); err == nil {
-		t.Cleanup(func() { _ = kc.CoreV1().Namespaces().Delete(context.Background(), "rigger-system", metav1.DeleteOptions{}) })
+		t.Cleanup(func() {
+			_ = kc.CoreV1().Namespaces().Delete(context.Background(), "rigger-system", metav1.DeleteOptions{})
+		})
 	} else if !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}

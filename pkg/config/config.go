@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/rigger-ci/rigger/pkg/apis/rigger/v1alpha1"
-	"github.com/rigger-ci/rigger/pkg/executor"
 	"github.com/rigger-ci/rigger/pkg/retry"
 )
 
@@ -227,8 +226,8 @@ func (c *Config) Validate() error {
 		if r.ConcurrencyLimit < 0 {
 			errs = append(errs, fmt.Errorf("repositories[%d].concurrencyLimit: %d is negative", i, r.ConcurrencyLimit))
 		}
-		if r.MaxKeepRuns < 0 || r.MaxKeepRuns > executor.MaxKeepRunsLimit {
-			errs = append(errs, fmt.Errorf("repositories[%d].maxKeepRuns: %d is not between 0 and %d", i, r.MaxKeepRuns, executor.MaxKeepRunsLimit))
+		if r.MaxKeepRuns < 0 || r.MaxKeepRuns > v1alpha1.MaxKeepRunsLimit {
+			errs = append(errs, fmt.Errorf("repositories[%d].maxKeepRuns: %d is not between 0 and %d", i, r.MaxKeepRuns, v1alpha1.MaxKeepRunsLimit))
 		}
 		key := strings.ToLower(strings.TrimSuffix(r.URL, "/"))
 		switch {

@@ -2,6 +2,7 @@ package executor
 
 import (
 	"cmp"
+	"github.com/rigger-ci/rigger/pkg/apis/rigger/v1alpha1"
 	"slices"
 	"time"
 
@@ -23,9 +24,8 @@ type Policy struct {
 	CancelInProgress bool
 }
 
-// MaxKeepRunsLimit bounds max-keep-runs, a repository's default and a definition's
-// annotation alike: more finished runs than this are not worth their objects in etcd.
-const MaxKeepRunsLimit = 1000
+// MaxKeepRunsLimit bounds max-keep-runs (see v1alpha1.MaxKeepRunsLimit).
+const MaxKeepRunsLimit = v1alpha1.MaxKeepRunsLimit
 
 // Policies tells an executor the current concurrency limit of a repository (owner/name)
 // running in namespace, false when this Rigger is not configured to run it there. An

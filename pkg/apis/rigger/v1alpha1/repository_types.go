@@ -81,6 +81,11 @@ type RepositorySpec struct {
 	Secrets *RepositorySecrets `json:"secrets,omitempty" mapstructure:"secrets"`
 }
 
+// MaxKeepRunsLimit bounds max-keep-runs, a repository's default and a definition's
+// annotation alike: more finished runs than this are not worth their objects in etcd. (The
+// CRD's validation of maxKeepRuns says the same number.)
+const MaxKeepRunsLimit = 1000
+
 // Where an approved outsider's pull request takes its definitions from.
 const (
 	// DefinitionsFromHead runs the .tekton/ of the pull request's head (the default).

@@ -2,10 +2,10 @@ package executor
 
 import (
 	"cmp"
-	"github.com/rigger-ci/rigger/pkg/apis/rigger/v1alpha1"
 	"slices"
 	"time"
 
+	"github.com/rigger-ci/rigger/pkg/apis/rigger/v1alpha1"
 	"github.com/rigger-ci/rigger/pkg/run"
 )
 

@@ -7,8 +7,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -482,5 +486,61 @@ func TestQueueLeavesADefinitionsOwnPendingRunAlone(t *testing.T) {
 	}
 	if got.Spec.Status != pipelinev1.PipelineRunSpecStatusPending || s.taskRunsOf(name) != 0 {
 		t.Errorf("the definition's own pending run was started: spec.status %q", got.Spec.Status)
+	}
+}
+
+// The apiserver away for 30 seconds (its process stopped, as a control-plane upgrade or a
+// network partition would leave it) while runs wait behind a limit of 1 and a webhook
+// arrives: once it is back, every run runs, one at a time, in order; none stays pending.
+func TestQueueSurvivesTheApiserverAwayForThirtySeconds(t *testing.T) {
+	logs := os.Getenv("RIGGER_E2E_LOGS")
+	if logs == "" {
+		t.Fatal("RIGGER_E2E_LOGS is not set: run with make e2e, which knows the cluster's processes")
+	}
+	pidFile := filepath.Join(filepath.Dir(logs), "pids", "kube-apiserver.pid")
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatalf("the apiserver's pid: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatalf("%s: %v", pidFile, err)
+	}
+	s := start(t, map[string]string{".tekton/pull-request.yaml": pipeline(3)},
+		func(r *v1alpha1.RepositorySpec) { r.ConcurrencyLimit = 1 })
+	prs := s.openPRs(3)
+	s.send(prs[0].Number, "opened")
+	s.send(prs[1].Number, "opened")
+	first, second := s.runOf(prs[0].HeadSHA).Name, s.runOf(prs[1].HeadSHA).Name
+
+	// Away: SIGSTOP, the third pull request's webhook meanwhile, SIGCONT after 30 s.
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatalf("stopping the apiserver: %v", err)
+	}
+	resumed := false
+	resume := func() {
+		if !resumed {
+			resumed = true
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}
+	t.Cleanup(resume)
+	s.send(prs[2].Number, "opened") // Rigger takes it (202) and retries the create
+	time.Sleep(30 * time.Second)
+	resume()
+
+	third := s.runOf(prs[2].HeadSHA).Name
+	var done []*pipelinev1.PipelineRun
+	for _, name := range []string{first, second, third} {
+		done = append(done, s.c.WaitForDone(t, s.ns, name, 4*time.Minute))
+	}
+	oneAtATime(t, done)
+	for _, pr := range prs {
+		for deadline := time.Now().Add(30 * time.Second); s.checkRun(pr.HeadSHA).Status != "completed" && time.Now().Before(deadline); {
+			time.Sleep(200 * time.Millisecond)
+		}
+		if cr := s.checkRun(pr.HeadSHA); cr.Status != "completed" || cr.Conclusion != "success" {
+			t.Errorf("check run of #%d: %s %s, want completed success", pr.Number, cr.Status, cr.Conclusion)
+		}
 	}
 }

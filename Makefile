@@ -11,7 +11,7 @@ export E2E_NODES
 IMAGE ?= rigger.local/rigger:$(VERSION)
 IMAGE_ARCHIVE := bin/rigger-image.tar
 
-.PHONY: help build image generate check-generated test test-install e2e-install fuzz test-all e2e bench lint cluster-up cluster-down tekton-manifests
+.PHONY: help build image generate check-generated test test-install e2e-install e2e-disruptive fuzz test-all e2e bench lint cluster-up cluster-down tekton-manifests
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -59,8 +59,12 @@ test-all: ## what CI runs: Debian packages if missing, unit tests, a bounded fuz
 	RIGGER_REQUIRE_CONTAINERS=1 $(MAKE) test
 	$(MAKE) fuzz FUZZTIME=5s
 	KEEP_CLUSTER=1 $(MAKE) e2e
+	KEEP_CLUSTER=1 $(MAKE) e2e-disruptive
 	$(MAKE) e2e-install
 	$(MAKE) cluster-down
+
+e2e-disruptive: ## the e2e tests that stop a cluster component (the apiserver for 30 s), alone
+	RIGGER_E2E_DISRUPTIVE=1 e2e/cluster/scripts/e2e.sh -run 'TestQueueSurvivesTheApiserverAway' ./e2e/runpolicy/
 
 e2e: ## bring the e2e cluster up (E2E_NODES=real|kwok), run e2e/, tear it down (KEEP_CLUSTER=1 keeps it)
 	e2e/cluster/scripts/e2e.sh

@@ -393,10 +393,17 @@ type arrivals struct {
 func newArrivals(b *testing.B, c *framework.Cluster, ns string) *arrivals {
 	a := &arrivals{b: b, byName: map[string]*pipelinev1.PipelineRun{}, bySHA: map[string]*pipelinev1.PipelineRun{}, running: map[string]bool{}}
 	a.cond = sync.NewCond(&a.mu)
+	followRuns(b, c, ns, a.add)
+	return a
+}
+
+// followRuns hands fn every PipelineRun of ns as it is now and each time it changes, until
+// the benchmark ends. It lists, then watches from there; when the apiserver ends the watch
+// (it drops watchers that fall behind in a burst), it lists again to catch up and watches
+// anew.
+func followRuns(b *testing.B, c *framework.Cluster, ns string, fn func(*pipelinev1.PipelineRun)) {
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Cleanup(cancel)
-	// List, then watch from there; when the apiserver ends the watch (it drops watchers that
-	// fall behind in a burst), list again to catch up and watch anew.
 	go func() {
 		for ctx.Err() == nil {
 			list, err := c.Tekton.TektonV1().PipelineRuns(ns).List(ctx, metav1.ListOptions{})
@@ -405,7 +412,7 @@ func newArrivals(b *testing.B, c *framework.Cluster, ns string) *arrivals {
 				continue
 			}
 			for i := range list.Items {
-				a.add(&list.Items[i])
+				fn(&list.Items[i])
 			}
 			wi, err := c.Tekton.TektonV1().PipelineRuns(ns).Watch(ctx, metav1.ListOptions{ResourceVersion: list.ResourceVersion})
 			if err != nil {
@@ -413,13 +420,12 @@ func newArrivals(b *testing.B, c *framework.Cluster, ns string) *arrivals {
 			}
 			for ev := range wi.ResultChan() {
 				if pr, ok := ev.Object.(*pipelinev1.PipelineRun); ok && (ev.Type == watch.Added || ev.Type == watch.Modified) {
-					a.add(pr)
+					fn(pr)
 				}
 			}
 			wi.Stop()
 		}
 	}()
-	return a
 }
 
 // add records a PipelineRun the first time it is seen, and whether it is still running.

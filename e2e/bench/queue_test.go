@@ -16,7 +16,6 @@ import (
 	"github.com/rigger-ci/rigger/pkg/apis/rigger/v1alpha1"
 	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/watch"
 )
 
 // queueRig is a rig with a concurrency limit, a feature branch of n commits and a payload
@@ -97,30 +96,7 @@ type lifecycle struct {
 
 func follow(b *testing.B, c *framework.Cluster, ns string) *lifecycle {
 	l := &lifecycle{state: map[string]string{}}
-	ctx, cancel := context.WithCancel(context.Background())
-	b.Cleanup(cancel)
-	go func() {
-		for ctx.Err() == nil {
-			list, err := c.Tekton.TektonV1().PipelineRuns(ns).List(ctx, metav1.ListOptions{})
-			if err != nil {
-				time.Sleep(200 * time.Millisecond)
-				continue
-			}
-			for i := range list.Items {
-				l.see(&list.Items[i])
-			}
-			wi, err := c.Tekton.TektonV1().PipelineRuns(ns).Watch(ctx, metav1.ListOptions{ResourceVersion: list.ResourceVersion})
-			if err != nil {
-				continue
-			}
-			for ev := range wi.ResultChan() {
-				if pr, ok := ev.Object.(*pipelinev1.PipelineRun); ok && ev.Type != watch.Deleted {
-					l.see(pr)
-				}
-			}
-			wi.Stop()
-		}
-	}()
+	followRuns(b, c, ns, l.see)
 	return l
 }
 

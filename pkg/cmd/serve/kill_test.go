@@ -101,7 +101,7 @@ spec:
         steps:
         - name: build
           image: busybox
-          script: sleep 0.2; echo built
+          script: sleep 299.25 & sleep 0.2; echo built
 `
 	if _, err := repo.Commit("main", "CI", map[string]string{".tekton/pull-request.yaml": definition}); err != nil {
 		t.Fatal(err)
@@ -199,6 +199,15 @@ log: {level: info}
 				}
 			}
 			t.Logf("every head has one check run, completed: %d succeeded, %d interrupted by the kill", len(heads)-interrupted, interrupted)
+			// Each step leaves a process in the background, which the end of its step kills,
+			// as the end of its container would. The steps the kill interrupted left theirs
+			// too: the restarted Rigger stops them, and says so.
+			if n := processesRunning("sleep\x00299.25\x00"); n > 0 {
+				t.Errorf("%d step processes of the killed Rigger still run", n)
+			}
+			if out, _ := os.ReadFile(logFile); interrupted > 0 && !strings.Contains(string(out), "their step processes were stopped") {
+				t.Error("the restarted Rigger did not say it stopped the killed one's step processes")
+			}
 			return
 		}
 		if time.Now().After(deadline) {
@@ -207,6 +216,19 @@ log: {level: info}
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// processesRunning counts the live processes whose command line is cmdline (NUL-separated).
+func processesRunning(cmdline string) int {
+	n := 0
+	procs, _ := os.ReadDir("/proc")
+	for _, p := range procs {
+		b, err := os.ReadFile("/proc/" + p.Name() + "/cmdline")
+		if err == nil && string(b) == cmdline {
+			n++
+		}
+	}
+	return n
 }
 
 func tail(s string, n int) string {

@@ -127,6 +127,10 @@ func executorFor(cfg *config.Config, log *zap.Logger) (server.Deps, func(), erro
 		if err != nil {
 			return server.Deps{}, nil, err
 		}
+		if r := ex.Recovered(); r.InterruptedRuns > 0 || r.KilledProcesses > 0 {
+			log.Warn("a previous Rigger stopped with runs in progress: they are reported interrupted, and their step processes were stopped",
+				zap.Int("interruptedRuns", r.InterruptedRuns), zap.Int("killedProcesses", r.KilledProcesses))
+		}
 		return server.Deps{Executor: ex, ExecutorName: "local"}, func() { _ = ex.Close() }, nil
 	}
 }

@@ -52,6 +52,8 @@ type execution struct {
 	// containers, when set, runs each step in its image instead of as a host process.
 	containers *ContainerRuntime
 	dataDirID  string
+	// groups records host step processes' groups, killed after a crash (groups.go).
+	groups groupRecords
 
 	mu       sync.Mutex
 	outcomes map[string]outcome
@@ -374,6 +376,7 @@ func (x *execution) runStep(ctx context.Context, task, name string, i, attempt i
 		Dir:       x.workingDir(step.WorkingDir),
 		ScriptDir: filepath.Join(taskDir, "scripts"),
 		LogPath:   x.logPath(task, name),
+		Groups:    x.groups,
 	}
 	if x.onLine != nil {
 		ps.OnLine = func(line string) { x.onLine(task, name, line) }

@@ -57,6 +57,7 @@ type Executor struct {
 	store      *store
 	slots      chan struct{}
 	env        []string
+	recovered  Recovered
 
 	emitMu sync.Mutex
 
@@ -84,6 +85,17 @@ type activeRun struct {
 }
 
 var _ executor.Executor = (*Executor)(nil)
+
+// Recovered is what New found a previous process had left on the data directory.
+type Recovered struct {
+	// InterruptedRuns were running when it stopped: they are now failed, "interrupted".
+	InterruptedRuns int
+	// KilledProcesses were its steps' processes still running, now killed.
+	KilledProcesses int
+}
+
+// Recovered says what New found a previous process had left behind.
+func (e *Executor) Recovered() Recovered { return e.recovered }
 
 // New opens the data directory; runs a previous process left running are marked failed
 // with reason "interrupted".
@@ -121,8 +133,16 @@ func New(cfg Config) (*Executor, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The store is this process's alone now (it is locked), so the step processes still
+	// recorded are a killed predecessor's, never a live executor's.
+	killed, err := groupRecords(filepath.Join(cfg.DataDir, "groups")).killLeftovers()
+	if err != nil {
+		_ = st.close()
+		return nil, fmt.Errorf("stopping step processes a previous Rigger left running: %w", err)
+	}
 	e := &Executor{
 		cfg: cfg, containers: containers, store: st, slots: make(chan struct{}, cfg.Parallel), env: cfg.Env,
+		recovered: Recovered{InterruptedRuns: st.interrupted, KilledProcesses: killed},
 		active: map[string]*activeRun{}, watchers: map[*watcher]struct{}{}, pending: map[string]run.Run{},
 		flushKick: make(chan struct{}, 1), flushDone: make(chan struct{}),
 	}
@@ -248,6 +268,8 @@ func (e *Executor) newExecution(p *plan, a *activeRun) (*execution, error) {
 	}
 	if e.containers != nil {
 		x.containers, x.dataDirID = e.containers, dataDirID(e.cfg.DataDir)
+	} else {
+		x.groups = groupRecords(filepath.Join(e.cfg.DataDir, "groups"))
 	}
 	if e.cfg.StreamLogs {
 		x.onLine = func(task, step, line string) {

@@ -34,6 +34,9 @@ type processSpec struct {
 	// Stop, when set, is how a cancelled step is stopped before its process group is
 	// signalled: a container outlives the client process that started it.
 	Stop func()
+	// Groups, when set, records the step's process group while it runs, so that a
+	// restarted executor can kill what a killed one left (groups.go).
+	Groups groupRecords
 }
 
 // processResult is how a step process ended.
@@ -64,7 +67,9 @@ func runProcess(ctx context.Context, ps processSpec) (processResult, error) {
 	cmd := exec.Command(name, args...)
 	cmd.Env = ps.Env
 	cmd.Dir = ps.Dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// The step's main process dies with this one (SIGKILL, OOM) rather than run on unseen;
+	// what it started in the background is killed by the next executor (groups.go).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	var pipeR, pipeW *os.File
 	if ps.OnLine == nil {
 		// Writing straight to the file keeps a step to one fork/exec and no copying.
@@ -95,6 +100,7 @@ func runProcess(ctx context.Context, ps processSpec) (processResult, error) {
 	}
 
 	pgid := cmd.Process.Pid
+	forget := ps.Groups.add(pgid)
 	exited := make(chan struct{})
 	killed := make(chan bool, 1)
 	go func() {
@@ -118,6 +124,7 @@ func runProcess(ctx context.Context, ps processSpec) (processResult, error) {
 	close(exited)
 	// Leftover background processes die with the step, as they would with its container.
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	forget()
 	res := processResult{Killed: <-killed}
 	select {
 	case <-copied:

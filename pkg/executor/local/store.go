@@ -25,6 +25,8 @@ const ReasonInterrupted = "interrupted"
 type store struct {
 	dir string
 	db  *bolt.DB
+	// interrupted is how many runs a previous process left unfinished, now marked so.
+	interrupted int
 }
 
 // openStore opens (or creates) the store in dir and marks runs left unfinished by a
@@ -47,7 +49,9 @@ func openStore(dir string) (*store, error) {
 				return err
 			}
 		}
-		return markInterrupted(tx, time.Now())
+		var err error
+		s.interrupted, err = markInterrupted(tx, time.Now())
+		return err
 	}); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("recover run store: %w", err)
@@ -55,8 +59,9 @@ func openStore(dir string) (*store, error) {
 	return s, nil
 }
 
-// markInterrupted fails every run, task and step that a previous process left unfinished.
-func markInterrupted(tx *bolt.Tx, now time.Time) error {
+// markInterrupted fails every run, task and step that a previous process left unfinished,
+// and says how many runs it failed.
+func markInterrupted(tx *bolt.Tx, now time.Time) (int, error) {
 	b := tx.Bucket(runsBucket)
 	type update struct {
 		key []byte
@@ -96,14 +101,14 @@ func markInterrupted(tx *bolt.Tx, now time.Time) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for _, u := range updates {
 		if err := b.Put(u.key, u.val); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return len(updates), nil
 }
 
 func (s *store) close() error { return s.db.Close() }

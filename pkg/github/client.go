@@ -62,6 +62,12 @@ func New(cfg Config, logger *zap.Logger, reg prometheus.Registerer) (*Client, er
 		t = t.Clone()
 		// A GitHub that accepts the connection but never answers must not hang a worker.
 		t.ResponseHeaderTimeout = 30 * time.Second
+		// Over HTTP/2 (github.com) a burst shares one connection. Over HTTP/1.1 (a GitHub
+		// Enterprise Server behind a proxy that speaks no HTTP/2) each of a burst's
+		// concurrent requests holds a connection of its own, and the default of two idle
+		// ones per host closed the rest after each request, so the next burst dialled (and
+		// shook hands) again for every call. As many as GitHub lets run at once stay open.
+		t.MaxIdleConnsPerHost = 100
 		wire = t
 	}
 	c := &Client{

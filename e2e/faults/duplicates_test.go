@@ -17,7 +17,7 @@ import (
 // for it, and only the leader makes check runs for runs it did not create itself.
 func TestSameDeliveryThriceAndToTwoRiggers(t *testing.T) {
 	prs := envInt("RIGGER_FAULTS_DUPLICATE_PRS", 200)
-	s := newSuite(t, 500)
+	s := newSuite(t, withoutPod)
 	numbers := s.openPullRequests(prs)
 	bodies := s.opened(numbers)
 	a := s.c.StartProcess(t, riggerBin, s.gh, s.ns, framework.ProcessOptions{Leader: true})

@@ -18,7 +18,7 @@ import (
 // head has its run and its check run, in the run's state.
 func TestGitHubFailingForAMinuteLosesNothing(t *testing.T) {
 	prs := envInt("RIGGER_FAULTS_GITHUB_PRS", 300)
-	s := newSuite(t, 500)
+	s := newSuite(t, withoutPod)
 	numbers := s.openPullRequests(prs)
 	bodies := s.opened(numbers)
 	// An event that fails is tried again with waits capped at 10 s rather than 2 min, so

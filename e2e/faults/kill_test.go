@@ -19,7 +19,7 @@ import (
 // adopted rather than doubled: every head ends with one run and one completed check run.
 func TestKillNineMidBurstLosesNothing(t *testing.T) {
 	prs := envInt("RIGGER_FAULTS_PRS", 1000)
-	s := newSuite(t, 500)
+	s := newSuite(t, withoutPod)
 	numbers := s.openPullRequests(prs)
 	bodies := s.opened(numbers)
 	p := s.c.StartProcess(t, riggerBin, s.gh, s.ns, framework.ProcessOptions{})

@@ -20,7 +20,7 @@ const updateCheckRun = "PATCH /repos/{owner}/{repo}/check-runs/{id}"
 // (retry.github.deadline is 2 s here), so that the report itself has to be sent again. Both
 // check runs end completed in their run's state, and stay so.
 func TestCheckRunUpdateFailingLosesNothing(t *testing.T) {
-	s := newSuite(t, 3000) // each run's pod takes 3 s: the fault is in place before it ends
+	s := newSuite(t, withPod(3000)) // each run's pod takes 3 s: the fault is in place before it ends
 	numbers := s.openPullRequests(2)
 	bodies := s.opened(numbers)
 	p := s.c.StartProcess(t, riggerBin, s.gh, s.ns, framework.ProcessOptions{Config: map[string]any{

@@ -17,16 +17,18 @@ import (
 // are still accepted; events and reports wait and try again, and once GitHub answers every
 // head has its run and its check run, in the run's state.
 func TestGitHubFailingForAMinuteLosesNothing(t *testing.T) {
-	prs := envInt("RIGGER_FAULTS_GITHUB_PRS", 300)
+	prs := envInt("RIGGER_FAULTS_GITHUB_PRS", 200)
 	s := newSuite(t, withoutPod)
-	numbers := s.openPullRequests(prs)
-	bodies := s.opened(numbers)
 	// An event that fails is tried again with waits capped at 10 s rather than 2 min, so
 	// that the case ends soon after GitHub is back; GitHub's own Retry-After and reset
 	// times are honoured as configured by default.
 	p := s.c.StartProcess(t, riggerBin, s.gh, s.ns, framework.ProcessOptions{Config: map[string]any{
 		"retry": map[string]any{"events": map[string]any{"baseDelay": "1s", "maxDelay": "10s", "deadline": "10m"}},
 	}})
+	// The pull requests are opened once Rigger runs: its repair at start finds none, and
+	// what runs is what the webhooks (and, after a fault, repair) bring.
+	numbers := s.openPullRequests(prs)
+	bodies := s.opened(numbers)
 
 	var once sync.Once
 	var start, end time.Time

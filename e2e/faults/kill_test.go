@@ -20,9 +20,11 @@ import (
 func TestKillNineMidBurstLosesNothing(t *testing.T) {
 	prs := envInt("RIGGER_FAULTS_PRS", 1000)
 	s := newSuite(t, withoutPod)
+	p := s.c.StartProcess(t, riggerBin, s.gh, s.ns, framework.ProcessOptions{})
+	// The pull requests are opened once Rigger runs: its repair at start finds none, and
+	// what runs is what the webhooks (and, after a fault, repair) bring.
 	numbers := s.openPullRequests(prs)
 	bodies := s.opened(numbers)
-	p := s.c.StartProcess(t, riggerBin, s.gh, s.ns, framework.ProcessOptions{})
 
 	killAt := prs / 3
 	var once sync.Once

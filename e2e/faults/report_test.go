@@ -21,11 +21,13 @@ const updateCheckRun = "PATCH /repos/{owner}/{repo}/check-runs/{id}"
 // check runs end completed in their run's state, and stay so.
 func TestCheckRunUpdateFailingLosesNothing(t *testing.T) {
 	s := newSuite(t, withPod(3000)) // each run's pod takes 3 s: the fault is in place before it ends
-	numbers := s.openPullRequests(2)
-	bodies := s.opened(numbers)
 	p := s.c.StartProcess(t, riggerBin, s.gh, s.ns, framework.ProcessOptions{Config: map[string]any{
 		"retry": map[string]any{"github": map[string]any{"baseDelay": "200ms", "maxDelay": "1s", "deadline": "2s"}},
 	}})
+	// The pull requests are opened once Rigger runs: its repair at start finds none, and
+	// what runs is what the webhooks (and, after a fault, repair) bring.
+	numbers := s.openPullRequests(2)
+	bodies := s.opened(numbers)
 	for _, d := range s.burst(p.HookURL, bodies, nil) {
 		if d.Status != http.StatusAccepted {
 			t.Fatalf("webhook answered %d", d.Status)

@@ -67,6 +67,8 @@ type RigOptions struct {
 	// Spec, when set, edits the repository's configuration (concurrency limit, run
 	// policy defaults, ...).
 	Spec func(*v1alpha1.RepositorySpec)
+	// RateLimit is the installation's hourly budget of GitHub calls (default GitHub's 5000).
+	RateLimit int
 }
 
 // LeaseDuration is the rigs' Lease duration when RigOptions.Leader is set.
@@ -108,7 +110,8 @@ func (c *Cluster) StartGitHubApp(t testing.TB, o RigOptions) *GitHubApp {
 	if err := os.WriteFile(keyFile, pemBytes, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	fake, err := fakegithub.New(fakegithub.Options{App: &fakegithub.App{ID: rigAppID, PublicKey: &key.PublicKey, InstallationID: rigInstallationID}})
+	fake, err := fakegithub.New(fakegithub.Options{RateLimit: o.RateLimit,
+		App: &fakegithub.App{ID: rigAppID, PublicKey: &key.PublicKey, InstallationID: rigInstallationID}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ export E2E_NODES
 IMAGE ?= rigger.local/rigger:$(VERSION)
 IMAGE_ARCHIVE := bin/rigger-image.tar
 
-.PHONY: help build image generate check-generated test test-install e2e-install e2e-disruptive fuzz test-all e2e bench lint cluster-up cluster-down tekton-manifests
+.PHONY: help build image generate check-generated test test-install e2e-install e2e-disruptive e2e-faults fuzz test-all e2e bench lint cluster-up cluster-down tekton-manifests
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -54,7 +54,7 @@ fuzz: ## run every fuzz target for FUZZTIME (default 10s); a crash is saved unde
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 	  echo "fuzz $$pkg $$fn ($(FUZZTIME))"; $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; done
 
-test-all: ## what CI runs: Debian packages if missing, unit tests, a bounded fuzz, the e2e suite and the chart's install on a real cluster
+test-all: ## what CI runs: Debian packages if missing, unit tests, a bounded fuzz, the e2e suite and the chart's install on a real cluster, the fault suite on KWOK
 	e2e/cluster/scripts/deps.sh
 	RIGGER_REQUIRE_CONTAINERS=1 $(MAKE) test
 	$(MAKE) fuzz FUZZTIME=5s
@@ -62,9 +62,17 @@ test-all: ## what CI runs: Debian packages if missing, unit tests, a bounded fuz
 	KEEP_CLUSTER=1 $(MAKE) e2e-disruptive
 	$(MAKE) e2e-install
 	$(MAKE) cluster-down
+	E2E_NODES=kwok KEEP_CLUSTER=1 RIGGER_E2E_DISRUPTIVE=1 $(MAKE) e2e-faults
+	$(MAKE) cluster-down
 
 e2e-disruptive: ## the e2e tests that stop a cluster component (the apiserver for 30 s), alone
 	RIGGER_E2E_DISRUPTIVE=1 e2e/cluster/scripts/e2e.sh -run 'TestQueueSurvivesTheApiserverAway' ./e2e/runpolicy/
+
+# On KWOK nodes: a thousand runs cost the control plane's work, no containers. With
+# RIGGER_E2E_DISRUPTIVE=1 it also stops the apiserver for 30 s, so nothing else may use the
+# cluster meanwhile (test-all gives it a cluster of its own).
+e2e-faults: ## the fault suite (e2e/faults) on a KWOK cluster: Rigger killed mid-burst, GitHub failing, deliveries repeated; RIGGER_E2E_DISRUPTIVE=1 adds the apiserver stopped
+	E2E_NODES=kwok e2e/cluster/scripts/e2e.sh ./e2e/faults/
 
 e2e: ## bring the e2e cluster up (E2E_NODES=real|kwok), run e2e/, tear it down (KEEP_CLUSTER=1 keeps it)
 	e2e/cluster/scripts/e2e.sh

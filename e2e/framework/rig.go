@@ -67,6 +67,8 @@ type RigOptions struct {
 	// Spec, when set, edits the repository's configuration (concurrency limit, run
 	// policy defaults, ...).
 	Spec func(*v1alpha1.RepositorySpec)
+	// RateLimit is the installation's hourly budget of GitHub calls (default GitHub's 5000).
+	RateLimit int
 }
 
 // LeaseDuration is the rigs' Lease duration when RigOptions.Leader is set.
@@ -74,9 +76,22 @@ const LeaseDuration = 4 * time.Second
 
 const rigAppID, rigInstallationID = 4242, 777
 
-// StartRig starts a fake GitHub (as a GitHub App installation) and Rigger's server with the
-// Tekton executor, mapping the repository to ns. Both stop when the test ends.
-func (c *Cluster) StartRig(t testing.TB, ns string, o RigOptions) *Rig {
+// GitHubApp is a fake GitHub on which Rigger is an App installed on one repository: what
+// a Rigger, in this process or as a process of its own, is pointed at.
+type GitHubApp struct {
+	Fake *fakegithub.Server
+	Repo *fakegithub.Repo
+	// AppID and KeyFile are the App's ID and its private key (PEM), for Rigger's
+	// github.appID and github.privateKeyFile.
+	AppID   int64
+	KeyFile string
+	// Secret signs the webhooks.
+	Secret string
+}
+
+// StartGitHubApp starts a fake GitHub (with o.FakeAddr, o.Repo and o.Files as StartRig
+// uses them) that stops when the test ends.
+func (c *Cluster) StartGitHubApp(t testing.TB, o RigOptions) *GitHubApp {
 	t.Helper()
 	if o.FakeAddr == "" {
 		o.FakeAddr = "127.0.0.1:0"
@@ -87,12 +102,6 @@ func (c *Cluster) StartRig(t testing.TB, ns string, o RigOptions) *Rig {
 	if o.Repo == "" {
 		o.Repo = "acme/widgets"
 	}
-	if o.LogLevel == "" {
-		o.LogLevel = "warn"
-	}
-	if o.Workers == 0 {
-		o.Workers = config.DefaultQueueWorkers
-	}
 	key, pemBytes, err := fakegithub.NewAppKey()
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +110,8 @@ func (c *Cluster) StartRig(t testing.TB, ns string, o RigOptions) *Rig {
 	if err := os.WriteFile(keyFile, pemBytes, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	fake, err := fakegithub.New(fakegithub.Options{App: &fakegithub.App{ID: rigAppID, PublicKey: &key.PublicKey, InstallationID: rigInstallationID}})
+	fake, err := fakegithub.New(fakegithub.Options{RateLimit: o.RateLimit,
+		App: &fakegithub.App{ID: rigAppID, PublicKey: &key.PublicKey, InstallationID: rigInstallationID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +131,21 @@ func (c *Cluster) StartRig(t testing.TB, ns string, o RigOptions) *Rig {
 			t.Fatal(err)
 		}
 	}
+	return &GitHubApp{Fake: fake, Repo: repo, AppID: rigAppID, KeyFile: keyFile, Secret: "e2e-webhook-secret"}
+}
 
+// StartRig starts a fake GitHub (as a GitHub App installation) and Rigger's server with the
+// Tekton executor, mapping the repository to ns. Both stop when the test ends.
+func (c *Cluster) StartRig(t testing.TB, ns string, o RigOptions) *Rig {
+	t.Helper()
+	if o.LogLevel == "" {
+		o.LogLevel = "warn"
+	}
+	if o.Workers == 0 {
+		o.Workers = config.DefaultQueueWorkers
+	}
+	gh := c.StartGitHubApp(t, o)
+	fake, repo := gh.Fake, gh.Repo
 	spec := v1alpha1.RepositorySpec{URL: repo.HTMLURL()}
 	if o.Spec != nil {
 		o.Spec(&spec)
@@ -129,8 +153,8 @@ func (c *Cluster) StartRig(t testing.TB, ns string, o RigOptions) *Rig {
 	cfg := &config.Config{
 		Listen:   "127.0.0.1:0",
 		Executor: config.ExecutorTekton,
-		Webhook:  config.Webhook{Secret: "e2e-webhook-secret"},
-		GitHub:   config.GitHub{APIURL: fake.APIURL(), AppID: rigAppID, PrivateKeyFile: keyFile},
+		Webhook:  config.Webhook{Secret: gh.Secret},
+		GitHub:   config.GitHub{APIURL: fake.APIURL(), AppID: gh.AppID, PrivateKeyFile: gh.KeyFile},
 		Repositories: []config.Repository{{
 			Namespace: ns, RepositorySpec: spec,
 		}},

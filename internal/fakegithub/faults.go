@@ -24,6 +24,22 @@ type Fault struct {
 	status     int
 	reset      time.Time
 	retryAfter time.Duration
+	// match, when set, picks the calls the fault is for; others are served.
+	match func(Call) bool
+}
+
+// If makes the fault fire only on calls for which match says yes (it sees the call's
+// method, path and decoded body), e.g. the update that completes a check run; the
+// calls it passes over are served.
+func (f Fault) If(match func(Call) bool) Fault { f.match = match; return f }
+
+func (f Fault) fits(c Call) bool { return f.match == nil || f.match(c) }
+
+// window is a fault given to every call of a route until a time: an outage, not a blip.
+type window struct {
+	route string
+	until time.Time
+	f     Fault
 }
 
 // ServerError is GitHub's 500.
@@ -56,6 +72,15 @@ func (s *Server) FailNext(route string, n int, f Fault) {
 	}
 }
 
+// FailUntil makes every call to route (or AnyRoute) get f until the given time, as
+// GitHub answers while it is away or while a rate limit lasts; calls after it are served.
+// Windows do not count among PendingFaults.
+func (s *Server) FailUntil(route string, until time.Time, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.windows = append(s.windows, window{route: route, until: until, f: f})
+}
+
 // PendingFaults is how many injected faults have not fired yet.
 func (s *Server) PendingFaults() int {
 	s.mu.Lock()
@@ -67,14 +92,37 @@ func (s *Server) PendingFaults() int {
 	return n
 }
 
-func (s *Server) takeFault(route string) (Fault, bool) {
+// takeFault is the fault call (to route) gets, if any: the first queued one that fits
+// it, else an open window's.
+func (s *Server) takeFault(route string, call Call) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, key := range []string{route, AnyRoute} {
-		if q := s.faults[key]; len(q) > 0 {
-			s.faults[key] = q[1:]
-			return q[0], true
+		q := s.faults[key]
+		for i, f := range q {
+			if f.fits(call) {
+				s.faults[key] = append(q[:i:i], q[i+1:]...)
+				return f, true
+			}
 		}
+	}
+	now := time.Now()
+	open := s.windows[:0]
+	var hit *Fault
+	for _, w := range s.windows {
+		if !now.Before(w.until) {
+			continue
+		}
+		open = append(open, w)
+		if hit == nil && (w.route == route || w.route == AnyRoute) && w.f.fits(call) {
+			f := w.f
+			hit = &f
+		}
+	}
+	clear(s.windows[len(open):])
+	s.windows = open
+	if hit != nil {
+		return *hit, true
 	}
 	return Fault{}, false
 }
@@ -118,4 +166,5 @@ func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.faults)
+	s.windows = nil
 }

@@ -135,3 +135,66 @@ func TestRecordingAndNotFound(t *testing.T) {
 		t.Fatal("Reset must clear calls and keep state")
 	}
 }
+
+// A fault with If fires on the calls it names only; FailUntil answers every call until its
+// time, then the route is served again.
+func TestFaultIfAndFailUntil(t *testing.T) {
+	s := newServer(t, Options{})
+	seedRepo(t, s)
+	c := newClient(t, s, "")
+	ctx := context.Background()
+	s.FailNext(AnyRoute, 1, BadGateway().If(func(c Call) bool { return c.Route == treeRoute }))
+	if _, _, err := c.PullRequests.Get(ctx, "acme", "widgets", 1); err != nil {
+		t.Fatalf("a call the fault does not name failed: %v", err)
+	}
+	if _, resp, _ := c.Git.GetTree(ctx, "acme", "widgets", "main", true); resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("the named call got %d, want 502", resp.StatusCode)
+	}
+	if s.PendingFaults() != 0 {
+		t.Fatalf("pending = %d after the fault fired", s.PendingFaults())
+	}
+	reset := time.Now().Add(400 * time.Millisecond)
+	s.FailUntil(treeRoute, reset, PrimaryRateLimit(reset))
+	// Plain requests: go-github would answer a second call itself once it saw the limit.
+	get := func() *http.Response {
+		resp, err := http.Get(s.APIURL() + "repos/acme/widgets/git/trees/main")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	for range 2 {
+		resp := get()
+		if resp.StatusCode != http.StatusForbidden || resp.Header.Get("X-RateLimit-Reset") != strconv.FormatInt(reset.Unix(), 10) {
+			t.Fatalf("within the window: %d, reset %q", resp.StatusCode, resp.Header.Get("X-RateLimit-Reset"))
+		}
+	}
+	time.Sleep(time.Until(reset))
+	if resp := get(); resp.StatusCode != http.StatusOK {
+		t.Fatalf("after the window: %d", resp.StatusCode)
+	}
+}
+
+// CreateBranches makes each branch one commit ahead of its start, with its own files.
+func TestCreateBranches(t *testing.T) {
+	s := newServer(t, Options{})
+	repo, _ := seedRepo(t, s)
+	heads, err := repo.CreateBranches("main", map[string]map[string]string{
+		"b-1": {"one.txt": "1\n"}, "b-2": {"dir/two words.txt": "2\n"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for branch, file := range map[string]string{"b-1": "one.txt", "b-2": "dir/two words.txt"} {
+		if sha, err := repo.BranchSHA(branch); err != nil || sha != heads[branch] {
+			t.Fatalf("%s at %s (%v), want %s", branch, sha, err, heads[branch])
+		}
+		if _, err := repo.ReadFile(branch, file); err != nil {
+			t.Fatalf("%s: %v", branch, err)
+		}
+		if _, err := repo.ReadFile(branch, "README.md"); err != nil {
+			t.Fatalf("%s lost main's files: %v", branch, err)
+		}
+	}
+}

@@ -114,7 +114,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, http.StatusNotFound, "Not Found")
 		return
 	}
-	if f, ok := s.takeFault(route); ok {
+	if f, ok := s.takeFault(route, call); ok {
 		call.Fault = true
 		s.writeFault(rec, f)
 		return

@@ -67,4 +67,5 @@ func (s *Server) Reset() {
 	defer s.mu.Unlock()
 	s.calls = nil
 	s.faults = map[string][]Fault{}
+	s.windows = nil
 }

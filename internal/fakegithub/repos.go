@@ -1,6 +1,7 @@
 package fakegithub
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -8,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // zeroSHA is what GitHub sends as "before" when a branch is created.
@@ -299,4 +302,70 @@ func (r *Repo) mergeBranches(base, headSHA, message string) (string, error) {
 func (r *Repo) setRef(ref, sha string) error {
 	_, err := r.git(nil, "update-ref", ref, sha)
 	return err
+}
+
+// CreateBranches starts each named branch at from with one commit of its own that writes
+// its files (path -> content), all in one git process: a test that opens a thousand pull
+// requests makes their branches in a second rather than in ten thousand git commands. It
+// returns each branch's commit.
+func (r *Repo) CreateBranches(from string, branches map[string]map[string]string) (map[string]string, error) {
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
+	base, err := r.resolveCommit(from)
+	if err != nil {
+		return nil, fmt.Errorf("fakegithub: %s: %q is not a commit", r.FullName(), from)
+	}
+	names := make([]string, 0, len(branches))
+	for name := range branches {
+		if _, err := r.git(nil, "check-ref-format", "--branch", name); err != nil {
+			return nil, err
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var in bytes.Buffer
+	now := time.Now().Unix()
+	data := func(s string) { fmt.Fprintf(&in, "data %d\n%s\n", len(s), s) }
+	for i, name := range names {
+		fmt.Fprintf(&in, "commit refs/heads/%s\nmark :%d\n", name, i+1)
+		fmt.Fprintf(&in, "author Rigger Test <test@rigger.dev> %d +0000\ncommitter Rigger Test <test@rigger.dev> %d +0000\n", now, now)
+		data("change on " + name)
+		fmt.Fprintf(&in, "from %s\n", base)
+		paths := make([]string, 0, len(branches[name]))
+		for p := range branches[name] {
+			paths = append(paths, p)
+		}
+		sort.Strings(paths)
+		for _, p := range paths {
+			path := p
+			if strings.ContainsAny(p, " \"\n\\") {
+				path = strconv.Quote(p) // fast-import reads C-style quoted paths
+			}
+			fmt.Fprintf(&in, "M 100644 inline %s\n", path)
+			data(branches[name][p])
+		}
+		in.WriteString("\n")
+	}
+	marks := filepath.Join(r.dir, "marks-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	defer os.Remove(marks)
+	if _, err := r.git(in.Bytes(), "fast-import", "--quiet", "--export-marks="+marks); err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(marks)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(names))
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		mark, sha, ok := strings.Cut(line, " ")
+		n, err := strconv.Atoi(strings.TrimPrefix(mark, ":"))
+		if !ok || err != nil || n < 1 || n > len(names) {
+			return nil, fmt.Errorf("fakegithub: unexpected fast-import mark %q", line)
+		}
+		out[names[n-1]] = sha
+	}
+	if len(out) != len(names) {
+		return nil, fmt.Errorf("fakegithub: fast-import made %d of %d branches", len(out), len(names))
+	}
+	return out, nil
 }

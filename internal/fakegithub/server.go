@@ -69,6 +69,7 @@ type Server struct {
 	state       map[*Repo]*repoState
 	calls       []Call
 	faults      map[string][]Fault
+	windows     []window
 	tokens      map[string]token
 	authOn      bool
 	orgMembers  map[string]map[string]bool

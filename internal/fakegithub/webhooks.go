@@ -342,13 +342,22 @@ func (s *Server) deliver(ctx context.Context, url, secret, event, action string,
 // Redeliver sends delivery id again with the same body and delivery ID, as
 // GitHub's "Redeliver" button does.
 func (s *Server) Redeliver(ctx context.Context, id string) (Delivery, error) {
+	return s.RedeliverTo(ctx, id, "")
+}
+
+// RedeliverTo sends delivery id again, as Redeliver does, to url (the original's when
+// empty): the same delivery reaching a second replica behind another address.
+func (s *Server) RedeliverTo(ctx context.Context, id, url string) (Delivery, error) {
 	s.mu.Lock()
 	orig := s.deliveries[id]
 	s.mu.Unlock()
 	if orig == nil {
 		return Delivery{}, fmt.Errorf("fakegithub: no delivery %s", id)
 	}
-	d := &Delivery{ID: orig.ID, Event: orig.Event, Action: orig.Action, URL: orig.URL, Body: orig.Body,
+	if url == "" {
+		url = orig.URL
+	}
+	d := &Delivery{ID: orig.ID, Event: orig.Event, Action: orig.Action, URL: url, Body: orig.Body,
 		secret: orig.secret, Redelivery: true}
 	return s.post(ctx, d)
 }

@@ -110,6 +110,11 @@ type Event struct {
 	// Repair marks an event Rigger made itself for a head no webhook brought (see the
 	// server's repair), rather than one GitHub delivered.
 	Repair bool
+	// AdoptCheckRuns asks the trigger, before it makes a run's check run, for one an earlier
+	// Rigger made for that run and never used (killed before it created the run): repair's
+	// events ask it, and so do deliveries taken before this Rigger's first repair, which may
+	// be redeliveries of events a killed Rigger was handling. It costs a GitHub read.
+	AdoptCheckRuns bool
 	// Label is the label a pull_request labeled or unlabeled event adds or removes.
 	Label string
 

@@ -71,6 +71,9 @@ type harness struct {
 
 	keyFile, dataDir string
 	stopServer       func()
+	// repair is repair.interval when the harness (re)starts Rigger; 0, as by default here,
+	// runs no repair.
+	repair time.Duration
 }
 
 // newHarness starts the fake GitHub and Rigger. files are the repository's first commit on
@@ -127,6 +130,7 @@ func (h *harness) start() {
 		Log:          config.Log{Level: "debug", Format: "console"},
 		Queue:        config.Queue{Capacity: 100, Workers: 2},
 		PullRequests: config.PullRequests{Drafts: "skip"},
+		Repair:       config.Repair{Interval: h.repair},
 	}
 	log := zaptest.NewLogger(t, zaptest.Level(zap.InfoLevel))
 	srv, err := New(cfg, log, Deps{Executor: exec, ExecutorName: "local",

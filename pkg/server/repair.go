@@ -56,12 +56,19 @@ func (rp *repairer) run(ctx context.Context) {
 // once repairs every configured repository. With nothing changed it costs one conditional
 // request per repository, answered 304.
 func (rp *repairer) once(ctx context.Context) {
+	complete := true
+	defer func() {
+		if complete && ctx.Err() == nil {
+			rp.s.unrepaired.Store(false)
+		}
+	}()
 	for _, repo := range rp.s.repos.All() {
 		full := config.RepoFullName(repo.URL)
 		owner, name, _ := strings.Cut(full, "/")
 		prs, changed, err := rp.s.gh.OpenPullRequests(ctx, owner, name)
 		if err != nil {
 			rp.s.log.Warn("repair: cannot list open pull requests", zap.String("repo", full), zap.Error(err))
+			complete = false
 			continue
 		}
 		if !changed {
@@ -80,6 +87,7 @@ func (rp *repairer) once(ctx context.Context) {
 			}
 			if err := rp.s.queue.Enqueue(ev); err != nil {
 				rp.s.log.Warn("repair: queue full; the next repair tries again", zap.String("pr", key), zap.Error(err))
+				complete = false
 				continue
 			}
 			rp.mu.Lock()

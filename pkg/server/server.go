@@ -72,6 +72,10 @@ type Server struct {
 	retries retry.Policy
 	leading atomic.Bool
 	repos   *repository.Set
+	// unrepaired is true until this Rigger's first repair has handed every open pull
+	// request's head to the trigger: until then a delivery may be the redelivery of an
+	// event a killed Rigger was handling, whose check run it may have made (see intake).
+	unrepaired atomic.Bool
 }
 
 // New builds a server from configuration.
@@ -131,10 +135,11 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s.hook, err = webhook.New(webhook.Config{Secrets: append([]string{cfg.Webhook.Secret}, cfg.Webhook.PreviousSecrets...),
-		Enqueuer: s.queue, Logger: log.Named("webhook"), Metrics: wm})
+		Enqueuer: intake{s}, Logger: log.Named("webhook"), Metrics: wm})
 	if err != nil {
 		return nil, err
 	}
+	s.unrepaired.Store(cfg.Repair.Interval > 0)
 	s.ready = readiness{checks: map[string]func(context.Context) error{"github": gh.Check}}
 	if deps.ClusterCheck != nil {
 		s.ready.checks["cluster"] = deps.ClusterCheck
@@ -151,6 +156,22 @@ func New(cfg *config.Config, log *zap.Logger, deps Deps) (*Server, error) {
 		}
 	}
 	return s, nil
+}
+
+// intake hands the webhook's events to the queue. Before the first repair, a delivery
+// may be GitHub's redelivery of one a killed Rigger was handling when it died (its 202 was
+// lost with it), after that Rigger made the run's check run and before it made the run:
+// such a delivery looks for that check run, as repair does, instead of making a second.
+// Once repair has handed out every open head, a later delivery for a pull request is
+// handled after repair's event for it (the queue keeps a pull request's events in order),
+// which has made the run or adopted the check run already.
+type intake struct{ s *Server }
+
+func (in intake) Enqueue(ev *event.Event) error {
+	if in.s.unrepaired.Load() {
+		ev.AdoptCheckRuns = true
+	}
+	return in.s.queue.Enqueue(ev)
 }
 
 // Handler is the HTTP surface: POST /hook, /healthz, /readyz, /metrics.

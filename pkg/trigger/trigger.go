@@ -387,17 +387,19 @@ func (t *Trigger) submit(ctx context.Context, ev *event.Event, repo Repository, 
 			return nil, false, fmt.Errorf("cancelling the runs %s supersedes: %w", r.Name, err)
 		}
 	}
-	if ev.Repair {
+	makesCheckRuns := t.opts.MakesCheckRuns == nil || t.opts.MakesCheckRuns()
+	if makesCheckRuns && (ev.Repair || ev.AdoptCheckRuns) {
 		// A Rigger killed between creating a run's check run and the run left that check
-		// run queued; repair adopts it rather than leave it queued for good beside a second.
-		// (Only repair pays this call: a delivered event's run is new or found above.)
+		// run queued; repair, and a redelivery that comes before it, adopt it rather than
+		// leave it queued for good beside a second. (Only they pay this call: any other
+		// event's run is new or found above.)
 		if id, err := t.orphanCheckRun(ctx, ev, &r); err != nil {
 			return nil, false, err
 		} else if id != 0 {
 			r.CheckRunID = id
 		}
 	}
-	if t.opts.MakesCheckRuns != nil && !t.opts.MakesCheckRuns() {
+	if !makesCheckRuns {
 		// The leader's reporting makes it, once the run exists.
 	} else if _, err := t.rep.Submitted(ctx, &r); err != nil {
 		// The run still starts: the watcher gives it a check run once GitHub answers again.

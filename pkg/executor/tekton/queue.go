@@ -72,9 +72,56 @@ func (q *queue) add(obj any) {
 	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 		obj = t.Obj
 	}
+	if pr, ok := obj.(*pipelinev1.PipelineRun); !ok || !q.governed(pr) {
+		return
+	}
 	if keys, _ := repositoryKey(obj); len(keys) == 1 {
 		q.q.Add(keys[0])
 	}
+}
+
+// update queues the run's repository when the change can move its queue: the run was
+// started, cancelled or finished, or its policy changed. Tekton's progress reports on a
+// running run (a TaskRun created, a step started) move nothing, and in a burst they were
+// most of the changes: reconciling on each cost a third of Rigger's CPU.
+func (q *queue) update(oldObj, newObj any) {
+	old, ok1 := oldObj.(*pipelinev1.PipelineRun)
+	pr, ok2 := newObj.(*pipelinev1.PipelineRun)
+	if !ok1 || !ok2 {
+		q.add(newObj)
+		return
+	}
+	if old.Spec.Status != pr.Spec.Status || old.IsDone() != pr.IsDone() ||
+		old.Annotations[AnnotationReported] != pr.Annotations[AnnotationReported] ||
+		!samePolicy(old.Annotations, pr.Annotations) {
+		q.add(pr)
+	}
+}
+
+// governed tells whether a run is subject to its repository's queue policy: it waits for
+// a slot, supersedes older runs, is pruned by max-keep-runs, or its repository has a
+// concurrency limit (so its finish frees a slot). A repository none of that applies to
+// needs no reconcile at all.
+func (q *queue) governed(pr *pipelinev1.PipelineRun) bool {
+	a := pr.Annotations
+	if a[AnnotationConcurrencyLimit] != "" || a[AnnotationSupersedes] != "" || a[AnnotationKeepRuns] != "" {
+		return true
+	}
+	p := q.e.policies.Load()
+	if p == nil || *p == nil {
+		return false
+	}
+	limit, ok := (*p)(pr.Namespace, a[AnnotationRepo])
+	return ok && limit > 0
+}
+
+func samePolicy(a, b map[string]string) bool {
+	for _, k := range []string{AnnotationConcurrencyLimit, AnnotationSupersedes, AnnotationKeepRuns, AnnotationQueuedAt} {
+		if a[k] != b[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // all queues every repository the cache knows.
@@ -140,14 +187,22 @@ func (q *queue) reconcile(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	byName := make(map[string]*pipelinev1.PipelineRun, len(objs))
-	runs := make([]run.Run, 0, len(objs))
+	// Finished runs are most of a repository's runs and matter only to max-keep-runs: they
+	// are read in full only for definitions whose finished runs carry it.
+	pruned := map[string]bool{}
+	for _, o := range objs {
+		if pr, ok := o.(*pipelinev1.PipelineRun); ok && pr.Annotations[AnnotationKeepRuns] != "" && pr.IsDone() {
+			pruned[pr.Annotations[AnnotationDefinition]] = true
+		}
+	}
+	byName := make(map[string]*pipelinev1.PipelineRun)
+	var runs []run.Run
 	var repo, namespace string
 	newest := run.Run{}
 	limitOf := 0
 	for _, o := range objs {
 		pr, ok := o.(*pipelinev1.PipelineRun)
-		if !ok {
+		if !ok || (!pruned[pr.Annotations[AnnotationDefinition]] && pr.IsDone()) {
 			continue
 		}
 		r := RunFromPipelineRun(pr, nil)
@@ -216,7 +271,9 @@ func (q *queue) start(ctx context.Context, pr *pipelinev1.PipelineRun) error {
 		q.conflicts++
 	}
 	q.mu.Unlock()
-	if err != nil && !apierrors.IsNotFound(err) {
+	if err != nil {
+		// Gone (deleted by hand) is no failure, but the rest of the plan was made from a
+		// cache that still held it: recount rather than start the next one on that count.
 		return fmt.Errorf("starting %s/%s: %w", pr.Namespace, pr.Name, err)
 	}
 	return nil

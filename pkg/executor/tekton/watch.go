@@ -45,9 +45,6 @@ func (e *Executor) Watch(ctx context.Context, fn func(run.Run)) error {
 		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
 			q.Add(key)
 		}
-		// Any change to a run may free or take a slot, or move a run up: a finish, a
-		// cancel, a run deleted by hand while it waited, a new waiting run.
-		rq.add(obj)
 	}
 	enqueueOwner := func(obj any) {
 		if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
@@ -58,7 +55,11 @@ func (e *Executor) Watch(ctx context.Context, fn func(run.Run)) error {
 		}
 	}
 	if _, err := prs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: enqueuePR, UpdateFunc: func(_, o any) { enqueuePR(o) }, DeleteFunc: enqueuePR,
+		// A new run, a run deleted (by hand while it waited, too) and a run started, cancelled
+		// or finished may free or take a slot, or move a waiting run up.
+		AddFunc:    func(o any) { enqueuePR(o); rq.add(o) },
+		UpdateFunc: func(old, o any) { enqueuePR(o); rq.update(old, o) },
+		DeleteFunc: func(o any) { enqueuePR(o); rq.add(o) },
 	}); err != nil {
 		return err
 	}

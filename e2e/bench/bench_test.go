@@ -13,8 +13,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,8 +30,10 @@ import (
 	"github.com/rigger-ci/rigger/internal/fakegithub"
 	"github.com/rigger-ci/rigger/pkg/config"
 	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	tektonclient "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/rest"
 )
 
 const definition = `apiVersion: tekton.dev/v1
@@ -72,7 +77,16 @@ func BenchmarkWebhookToPipelineRun(b *testing.B) {
 	workers := envInt("BENCH_WORKERS", config.DefaultQueueWorkers) // events Rigger handles at once
 	c := framework.Connect(b)
 	ns := c.Namespace(b)
-	rig := c.StartRig(b, ns, framework.RigOptions{FakeAddr: "127.0.0.1:0", Workers: workers,
+	// Rigger gets a client of its own, as it has in its own process, through which the
+	// benchmark sees the PipelineRun Rigger asks the apiserver to create: the baseline
+	// creates exactly that (before Tekton's webhook fills in its defaults, which is work the
+	// apiserver and the webhook do for each create).
+	sent := &createdBody{}
+	rc := rest.CopyConfig(c.Config)
+	rc.Wrap(func(rt http.RoundTripper) http.RoundTripper { return sent.wrap(rt) })
+	riggerSide := *c
+	riggerSide.Tekton = tektonclient.NewForConfigOrDie(rc)
+	rig := riggerSide.StartRig(b, ns, framework.RigOptions{FakeAddr: "127.0.0.1:0", Workers: workers,
 		Files: map[string]string{".tekton/pull-request.yaml": definition}})
 	repo := rig.Repo
 	if err := repo.CreateBranch("feature", "main"); err != nil {
@@ -141,10 +155,9 @@ func BenchmarkWebhookToPipelineRun(b *testing.B) {
 	// creates: the baseline creates exactly that object.
 	warm := take(1)[0]
 	send(payloads([]string{warm}, 100000)[0])
-	template := w.wait(warm, time.Minute)
-	template = template.DeepCopy()
+	w.wait(warm, time.Minute)
+	template := sent.pipelineRun(b)
 	template.ObjectMeta = metav1.ObjectMeta{Labels: template.Labels, Annotations: template.Annotations}
-	template.Status = pipelinev1.PipelineRunStatus{}
 
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -170,13 +183,14 @@ func BenchmarkWebhookToPipelineRun(b *testing.B) {
 		var riggerRate, loopRate []float64
 		var reads, checkCreates, allCalls int
 		var loopCPU, riggerCPU cpuUse
+		loopAPI, riggerAPI := apiCounts{}, apiCounts{}
 		for round := 0; round < 2; round++ {
 			w.settle(5 * time.Minute)
 			names := make([]string, burst)
 			for k := range names {
 				names[k] = fmt.Sprintf("loop-%d-%d-%d", i, round, k)
 			}
-			t0, cpu0 := time.Now(), sampleCPU()
+			t0, cpu0, api0 := time.Now(), sampleCPU(), sampleAPI(c)
 			var mu sync.Mutex
 			var createErrs []error
 			parallel(senders, len(names), func(k int) {
@@ -195,18 +209,22 @@ func BenchmarkWebhookToPipelineRun(b *testing.B) {
 			}
 			loopRate = append(loopRate, float64(burst)/time.Since(t0).Seconds())
 			loopCPU = loopCPU.add(sampleCPU().sub(cpu0))
+			loopAPI = loopAPI.add(sampleAPI(c), api0)
 
 			batch := take(burst)
 			batchPayloads := payloads(batch, 1000*(round+1))
 			w.settle(5 * time.Minute)
 			rig.Fake.Reset()
-			t0, cpu0 = time.Now(), sampleCPU()
+			stopProfile := profileBurst(b, fmt.Sprintf("rigger-burst-%d-%d", i, round))
+			t0, cpu0, api0 = time.Now(), sampleCPU(), sampleAPI(c)
 			parallel(senders, len(batch), func(k int) { send(batchPayloads[k]) })
 			for _, sha := range batch {
 				w.wait(sha, 2*time.Minute)
 			}
+			stopProfile()
 			riggerRate = append(riggerRate, float64(burst)/time.Since(t0).Seconds())
 			riggerCPU = riggerCPU.add(sampleCPU().sub(cpu0))
+			riggerAPI = riggerAPI.add(sampleAPI(c), api0)
 			for route, n := range rig.Fake.CountsByRoute() {
 				allCalls += n
 				switch {
@@ -274,10 +292,16 @@ Rigger spine benchmark (%d-event bursts, %d senders, %d Rigger workers, KWOK nod
   (d) GitHub calls per push to an outsider's PR, once the policy knows them: %.2f (goal <= 2), no PipelineRun
   CPU per PipelineRun during the bursts (2 cores shared by all): loop %.1f ms on the machine, %.1f ms of it in this process;
                                                                  Rigger %.1f ms on the machine, %.1f ms of it in this process (Rigger, fake GitHub, watch)
+  by program, ms per PipelineRun: loop:   %s
+                                  Rigger: %s
+  apiserver work per PipelineRun: loop:   %s
+                                  Rigger: %s
 `, burst, senders, workers, ra, la, ra/la, ms(p50r), ms(p99r), ms(p50c), ms(p99c), ms(p50r-p50c),
 			float64(reads)/events, float64(checkCreates)/events, float64(allCalls)/events,
 			float64(outsiderCalls)/outsiderEvents,
-			ms(loopCPU.machine)/events, ms(loopCPU.self)/events, ms(riggerCPU.machine)/events, ms(riggerCPU.self)/events)
+			ms(loopCPU.machine)/events, ms(loopCPU.self)/events, ms(riggerCPU.machine)/events, ms(riggerCPU.self)/events,
+			loopCPU.breakdown(events, 8), riggerCPU.breakdown(events, 8),
+			loopAPI.breakdown(events, 10), riggerAPI.breakdown(events, 10))
 		checkGoals(b, ra/la, float64(reads)/events, float64(outsiderCalls)/outsiderEvents)
 	}
 }
@@ -296,6 +320,25 @@ func checkGoals(b *testing.B, ratio, readsPerEvent, callsPerOutsiderEvent float6
 	}
 }
 
+// profileBurst writes a CPU profile of this process (Rigger, the fake GitHub, the watch)
+// for one of Rigger's timed bursts to $BENCH_PROFILE_DIR/name.pprof, when that is set: the
+// CPU that decides figure (a), without the setup and the settling around it.
+func profileBurst(b *testing.B, name string) (stop func()) {
+	dir := os.Getenv("BENCH_PROFILE_DIR")
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, name+".pprof"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		b.Fatalf("profiling the burst (run without -cpuprofile): %v", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
 // waitForCalls waits until the fake GitHub has seen n calls, or ten seconds.
 func waitForCalls(f *fakegithub.Server, n int) {
 	for deadline := time.Now().Add(10 * time.Second); len(f.Calls()) < n && time.Now().Before(deadline); {
@@ -305,12 +348,55 @@ func waitForCalls(f *fakegithub.Server, n int) {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// cpuUse is CPU time spent: by the whole machine (every core, from /proc/stat) and by this
-// process, which holds Rigger, the fake GitHub and the benchmark's own clients.
-type cpuUse struct{ machine, self time.Duration }
+// cpuUse is CPU time spent: by the whole machine (every core, from /proc/stat), by this
+// process, which holds Rigger, the fake GitHub and the benchmark's own clients, and by each
+// program on the machine (the apiserver, etcd, Tekton's controller and webhook, KWOK...), by
+// command name.
+type cpuUse struct {
+	machine, self time.Duration
+	byCommand     map[string]time.Duration
+}
 
-func (a cpuUse) add(b cpuUse) cpuUse { return cpuUse{a.machine + b.machine, a.self + b.self} }
-func (a cpuUse) sub(b cpuUse) cpuUse { return cpuUse{a.machine - b.machine, a.self - b.self} }
+func (a cpuUse) add(b cpuUse) cpuUse {
+	return cpuUse{a.machine + b.machine, a.self + b.self, mergeCommands(a.byCommand, b.byCommand, 1)}
+}
+func (a cpuUse) sub(b cpuUse) cpuUse {
+	return cpuUse{a.machine - b.machine, a.self - b.self, mergeCommands(a.byCommand, b.byCommand, -1)}
+}
+
+func mergeCommands(a, b map[string]time.Duration, sign time.Duration) map[string]time.Duration {
+	out := map[string]time.Duration{}
+	for k, v := range a {
+		out[k] += v
+	}
+	for k, v := range b {
+		out[k] += sign * v
+	}
+	return out
+}
+
+// breakdown is the programs that spent the most CPU, per PipelineRun, largest first.
+func (a cpuUse) breakdown(events float64, top int) string {
+	type kv struct {
+		name string
+		d    time.Duration
+	}
+	var all []kv
+	for k, v := range a.byCommand {
+		if v > 0 {
+			all = append(all, kv{k, v})
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].d > all[j].d })
+	var parts []string
+	for i, e := range all {
+		if i == top {
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s %.1f", e.name, ms(e.d)/events))
+	}
+	return strings.Join(parts, ", ")
+}
 
 func sampleCPU() cpuUse {
 	var u cpuUse
@@ -328,7 +414,37 @@ func sampleCPU() cpuUse {
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		u.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
+	u.byCommand = cpuByCommand()
 	return u
+}
+
+// cpuByCommand sums utime+stime of every live process by its command name (/proc/PID/stat).
+// A process that exits between two samples drops out; the cluster's programs live throughout.
+func cpuByCommand() map[string]time.Duration {
+	out := map[string]time.Duration{}
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		if _, err := strconv.Atoi(d.Name()); err != nil {
+			continue
+		}
+		data, err := os.ReadFile("/proc/" + d.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ... utime(14) stime(15), counting from 1; comm may hold spaces.
+		open, closing := strings.IndexByte(string(data), '('), strings.LastIndexByte(string(data), ')')
+		if open < 0 || closing < open {
+			continue
+		}
+		f := strings.Fields(string(data[closing+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		out[string(data[open+1:closing])] += time.Duration(ut+st) * 10 * time.Millisecond
+	}
+	return out
 }
 
 // settle waits until Tekton has finished every PipelineRun of the namespace, so that each
@@ -510,3 +626,115 @@ func percentile(ds []time.Duration, p int) time.Duration {
 	}
 	return s[i]
 }
+
+// apiCounts are the apiserver's own counters, from its /metrics: requests by verb and
+// resource, admission webhook calls by webhook and operation, and watch events sent by kind.
+// They say what the cluster was asked to do, whoever asked.
+type apiCounts map[string]float64
+
+// counted are the metrics sampled, and the labels that name a series in the breakdown.
+var counted = map[string][]string{
+	"apiserver_request_total":                                      {"verb", "resource", "subresource"},
+	"apiserver_admission_webhook_admission_duration_seconds_count": {"name", "operation"},
+	"apiserver_watch_events_total":                                 {"kind"},
+}
+
+func sampleAPI(c *framework.Cluster) apiCounts {
+	out := apiCounts{}
+	raw, err := c.Kube.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(context.Background())
+	if err != nil {
+		return out
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		open := strings.IndexByte(line, '{')
+		closing := strings.LastIndexByte(line, '}')
+		if open < 0 || closing < open {
+			continue
+		}
+		keep, ok := counted[line[:open]]
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(line[closing+1:]), 64)
+		if err != nil {
+			continue
+		}
+		labels := map[string]string{}
+		for _, kv := range strings.Split(line[open+1:closing], ",") {
+			if k, val, ok := strings.Cut(kv, "="); ok {
+				labels[k] = strings.Trim(val, `"`)
+			}
+		}
+		key := strings.TrimPrefix(line[:open], "apiserver_")
+		key = strings.TrimSuffix(strings.TrimSuffix(key, "_total"), "_duration_seconds_count")
+		for _, l := range keep {
+			if labels[l] != "" {
+				key += " " + labels[l]
+			}
+		}
+		out[key] += v
+	}
+	return out
+}
+
+// add adds the counts from since to now into a.
+func (a apiCounts) add(now, since apiCounts) apiCounts {
+	for k, v := range now {
+		if d := v - since[k]; d > 0 {
+			a[k] += d
+		}
+	}
+	return a
+}
+
+func (a apiCounts) breakdown(events float64, top int) string {
+	keys := make([]string, 0, len(a))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return a[keys[i]] > a[keys[j]] })
+	var parts []string
+	for i, k := range keys {
+		if i == top {
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s %.2f", k, a[k]/events))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// createdBody keeps the body of the first PipelineRun create sent through its transport.
+type createdBody struct {
+	mu   sync.Mutex
+	body []byte
+}
+
+func (c *createdBody) wrap(next http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/pipelineruns") && req.GetBody != nil {
+			if body, err := req.GetBody(); err == nil {
+				data, _ := io.ReadAll(body)
+				c.mu.Lock()
+				if c.body == nil {
+					c.body = data
+				}
+				c.mu.Unlock()
+			}
+		}
+		return next.RoundTrip(req)
+	})
+}
+
+func (c *createdBody) pipelineRun(b *testing.B) *pipelinev1.PipelineRun {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var pr pipelinev1.PipelineRun
+	if err := json.Unmarshal(c.body, &pr); err != nil {
+		b.Fatalf("the PipelineRun Rigger sent (%d bytes): %v", len(c.body), err)
+	}
+	return &pr
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

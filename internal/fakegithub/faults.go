@@ -26,7 +26,14 @@ type Fault struct {
 	retryAfter time.Duration
 	// match, when set, picks the calls the fault is for; others are served.
 	match func(Call) bool
+	// afterServing: the call is carried out, and then its answer is the fault.
+	afterServing bool
 }
+
+// AfterServing makes the fault the answer to a call GitHub did carry out: a backend that
+// created the check run or the comment, and an edge that then answered 502 because it
+// timed out waiting. A client that sends the write again makes a second one.
+func (f Fault) AfterServing() Fault { f.afterServing = true; return f }
 
 // If makes the fault fire only on calls for which match says yes (it sees the call's
 // method, path and decoded body), e.g. the update that completes a check run; the

@@ -116,8 +116,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if f, ok := s.takeFault(route, call); ok {
 		call.Fault = true
-		s.writeFault(rec, f)
-		return
+		if !f.afterServing {
+			s.writeFault(rec, f)
+			return
+		}
+		// Served into a recorder nobody reads; the client gets the fault.
+		answered := rec
+		rec = &statusRecorder{ResponseWriter: httptest.NewRecorder()}
+		defer func() {
+			s.writeFault(answered, f)
+			rec = answered // what the call is recorded with
+		}()
 	}
 	login, ok := s.authenticate(rec, r, route)
 	if !ok {

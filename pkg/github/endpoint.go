@@ -79,14 +79,15 @@ func endpoint(method, route string) string { return method + " " + route }
 // safeToRetry reports whether a request may be sent again after GitHub may have acted on
 // it (a 5xx or a broken connection): idempotent methods, and the writes Rigger makes,
 // whose repetition is harmless (a status or check run update sets the same state again).
+// Creating a check run is not among them: done twice it leaves a second check run, queued
+// for good; the reporter looks for the first (by its external ID) before it creates again.
 func safeToRetry(method, route string) bool {
 	switch method {
 	case "GET", "HEAD", "OPTIONS", "PUT", "DELETE":
 		return true
 	}
 	switch endpoint(method, route) {
-	case "POST /repos/{owner}/{repo}/check-runs",
-		"PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}",
+	case "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}",
 		"POST /repos/{owner}/{repo}/statuses/{sha}",
 		"POST /repos/{owner}/{repo}/issues/{number}/comments",
 		"PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}",

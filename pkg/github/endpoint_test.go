@@ -27,7 +27,7 @@ func TestSafeToRetryCoversRiggersWritesOnly(t *testing.T) {
 		want          bool
 	}{
 		{"GET", "/repos/{owner}/{repo}/git/trees/{sha}", true},
-		{"POST", "/repos/{owner}/{repo}/check-runs", true},
+		{"POST", "/repos/{owner}/{repo}/check-runs", false},
 		{"PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}", true},
 		{"POST", "/repos/{owner}/{repo}/statuses/{sha}", true},
 		{"POST", "/repos/{owner}/{repo}/issues/{number}/comments", true},

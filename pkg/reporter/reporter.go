@@ -25,6 +25,9 @@ type GitHub interface {
 	CreateCheckRun(ctx context.Context, owner, repo string, opts gogh.CreateCheckRunOptions) (int64, error)
 	UpdateCheckRun(ctx context.Context, owner, repo string, id int64, opts gogh.UpdateCheckRunOptions) error
 	CreateStatus(ctx context.Context, owner, repo, sha string, status gogh.RepoStatus) error
+	// CheckRunsFor lists the check runs of a commit with the given name: how a create
+	// whose answer was lost is found.
+	CheckRunsFor(ctx context.Context, owner, repo, ref, name string) ([]github.CheckRun, error)
 }
 
 // LogSource gives the last lines of a step's log, for a run that does not carry them.
@@ -136,6 +139,16 @@ func (rep *Reporter) reportCheckRun(ctx context.Context, owner, repo string, r *
 			f = rep.withoutAnnotations(r, f, err)
 			id, err = rep.gh.CreateCheckRun(ctx, owner, repo, createOptions(name, r, f, rep.detailsURL(*r)))
 		}
+		if err != nil && mayHaveActed(err) {
+			// GitHub may have made the check run and lost only its answer (a 502 from its
+			// edge, a connection cut): created again, the first would stay queued for good
+			// beside the second. It carries the run's name as its external ID.
+			if found, ferr := rep.findCheckRun(ctx, owner, repo, name, r); ferr == nil && found != 0 {
+				rep.log.Info("GitHub made the check run although the create failed; using it",
+					zap.String("run", r.Name), zap.Int64("checkRun", found), zap.NamedError("createError", err))
+				id, err = found, nil
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("reporter: check run for %s: %w", r.Name, err)
 		}
@@ -159,6 +172,36 @@ func (rep *Reporter) reportCheckRun(ctx context.Context, owner, repo string, r *
 }
 
 // refused tells a write GitHub will not take as it is (422) from one that failed.
+// mayHaveActed tells whether a failed write may nonetheless have been carried out: GitHub
+// answered 5xx, or no answer came. A 4xx, a rate limit or a cancellation means it was not.
+func mayHaveActed(err error) bool {
+	var er *gogh.ErrorResponse
+	var rl *gogh.RateLimitError
+	var abuse *gogh.AbuseRateLimitError
+	switch {
+	case errors.As(err, &rl), errors.As(err, &abuse), errors.Is(err, context.Canceled):
+		return false
+	case errors.As(err, &er) && er.Response != nil:
+		return er.Response.StatusCode >= 500
+	}
+	return true
+}
+
+// findCheckRun is the check run named name on r's commit that carries r's name as its
+// external ID, or 0.
+func (rep *Reporter) findCheckRun(ctx context.Context, owner, repo, name string, r *run.Run) (int64, error) {
+	checks, err := rep.gh.CheckRunsFor(ctx, owner, repo, r.SHA, name)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range checks {
+		if c.ExternalID == r.Name {
+			return c.ID, nil
+		}
+	}
+	return 0, nil
+}
+
 func refused(err error) bool {
 	var er *gogh.ErrorResponse
 	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusUnprocessableEntity

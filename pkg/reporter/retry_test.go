@@ -123,3 +123,52 @@ var (
 	_ GitHub    = (*github.Client)(nil)
 	_ LogSource = executor.Executor(nil)
 )
+
+// GitHub made the check run and then lost its answer (its edge's 502 after the backend
+// acted): the reporter finds that check run by the run's external ID and reports into it,
+// rather than create a second and leave the first queued for good.
+func TestCreateWhoseAnswerWasLostLeavesOneCheckRun(t *testing.T) {
+	w := newWorld(t, github.ModeApp)
+	rep := New(w.client, Options{})
+	ctx := context.Background()
+	const createRoute = "POST /repos/{owner}/{repo}/check-runs"
+	w.gh.FailNext(createRoute, 1, fakegithub.BadGateway().AfterServing())
+	r := newRun(w.sha)
+	if _, err := rep.Submitted(ctx, &r); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.gh.Count(createRoute); n != 1 {
+		t.Errorf("create sent %d times, want once: GitHub may have acted on it", n)
+	}
+	r.State = run.Succeeded
+	if err := rep.Update(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	crs := w.gh.CheckRuns(repoName)
+	if len(crs) != 1 {
+		t.Fatalf("%d check runs, want the one GitHub made: %+v", len(crs), crs)
+	}
+	if crs[0].ID != r.CheckRunID || crs[0].Status != "completed" || crs[0].Conclusion != "success" {
+		t.Errorf("check run %d is %s/%s, want %d completed/success", crs[0].ID, crs[0].Status, crs[0].Conclusion, r.CheckRunID)
+	}
+}
+
+// A create that GitHub refused outright (no check run made, only the answer is a 502 from
+// a backend that did nothing) is found nowhere, so the error is returned and the report is
+// made again later: one check run in the end.
+func TestCreateThatFailedIsMadeLater(t *testing.T) {
+	w := newWorld(t, github.ModeApp)
+	rep := New(w.client, Options{})
+	ctx := context.Background()
+	w.gh.FailNext("POST /repos/{owner}/{repo}/check-runs", 1, fakegithub.BadGateway())
+	r := newRun(w.sha)
+	if _, err := rep.Submitted(ctx, &r); err == nil {
+		t.Fatal("the create failed and nothing was found, yet no error")
+	}
+	if _, err := rep.Submitted(ctx, &r); err != nil {
+		t.Fatal(err)
+	}
+	if crs := w.gh.CheckRuns(repoName); len(crs) != 1 || crs[0].ID != r.CheckRunID {
+		t.Errorf("check runs %+v, want one, %d", crs, r.CheckRunID)
+	}
+}

@@ -143,7 +143,7 @@ func New(cfg Config) (*Executor, error) {
 	e := &Executor{
 		cfg: cfg, containers: containers, store: st, slots: make(chan struct{}, cfg.Parallel), env: cfg.Env,
 		recovered: Recovered{InterruptedRuns: st.interrupted, KilledProcesses: killed},
-		active: map[string]*activeRun{}, watchers: map[*watcher]struct{}{}, pending: map[string]run.Run{},
+		active:    map[string]*activeRun{}, watchers: map[*watcher]struct{}{}, pending: map[string]run.Run{},
 		flushKick: make(chan struct{}, 1), flushDone: make(chan struct{}),
 	}
 	go e.flushLoop()

@@ -7,12 +7,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -495,22 +491,7 @@ func TestQueueLeavesADefinitionsOwnPendingRunAlone(t *testing.T) {
 //
 // It stops the apiserver every other test uses, so it runs alone: make e2e-disruptive.
 func TestQueueSurvivesTheApiserverAwayForThirtySeconds(t *testing.T) {
-	if os.Getenv("RIGGER_E2E_DISRUPTIVE") != "1" {
-		t.Skip("stops the apiserver for 30 s; run alone with make e2e-disruptive (make test-all does)")
-	}
-	logs := os.Getenv("RIGGER_E2E_LOGS")
-	if logs == "" {
-		t.Fatal("RIGGER_E2E_LOGS is not set: run with make e2e, which knows the cluster's processes")
-	}
-	pidFile := filepath.Join(filepath.Dir(logs), "pids", "kube-apiserver.pid")
-	b, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatalf("the apiserver's pid: %v", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatalf("%s: %v", pidFile, err)
-	}
+	apiserver := framework.Connect(t).APIServer(t)
 	s := start(t, map[string]string{".tekton/pull-request.yaml": pipeline(3)},
 		func(r *v1alpha1.RepositorySpec) { r.ConcurrencyLimit = 1 })
 	prs := s.openPRs(3)
@@ -519,20 +500,12 @@ func TestQueueSurvivesTheApiserverAwayForThirtySeconds(t *testing.T) {
 	first, second := s.runOf(prs[0].HeadSHA).Name, s.runOf(prs[1].HeadSHA).Name
 
 	// Away: SIGSTOP, the third pull request's webhook meanwhile, SIGCONT after 30 s.
-	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+	if err := apiserver.Stop(); err != nil {
 		t.Fatalf("stopping the apiserver: %v", err)
 	}
-	resumed := false
-	resume := func() {
-		if !resumed {
-			resumed = true
-			_ = syscall.Kill(pid, syscall.SIGCONT)
-		}
-	}
-	t.Cleanup(resume)
 	s.send(prs[2].Number, "opened") // Rigger takes it (202) and retries the create
 	time.Sleep(30 * time.Second)
-	resume()
+	apiserver.Resume()
 
 	third := s.runOf(prs[2].HeadSHA).Name
 	var done []*pipelinev1.PipelineRun

@@ -60,21 +60,14 @@ spec:
           script: echo testing $(params.revision)
 `
 
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
-		return v
-	}
-	return def
-}
-
 // BenchmarkWebhookToPipelineRun reports the figures of the spine issue. Run it through
 // `make bench` (which brings a KWOK cluster up); -benchtime=1x, since one iteration is a
 // whole measured burst.
 func BenchmarkWebhookToPipelineRun(b *testing.B) {
-	burst := envInt("BENCH_EVENTS", 300)                           // events per burst
-	senders := envInt("BENCH_CONCURRENCY", 32)                     // concurrent webhook senders / creating goroutines
-	alone := envInt("BENCH_ALONE", 40)                             // events measured one at a time
-	workers := envInt("BENCH_WORKERS", config.DefaultQueueWorkers) // events Rigger handles at once
+	burst := framework.EnvInt("BENCH_EVENTS", 300)                           // events per burst
+	senders := framework.EnvInt("BENCH_CONCURRENCY", 32)                     // concurrent webhook senders / creating goroutines
+	alone := framework.EnvInt("BENCH_ALONE", 40)                             // events measured one at a time
+	workers := framework.EnvInt("BENCH_WORKERS", config.DefaultQueueWorkers) // events Rigger handles at once
 	c := framework.Connect(b)
 	ns := c.Namespace(b)
 	// Rigger gets a client of its own, as it has in its own process, through which the
@@ -193,7 +186,7 @@ func BenchmarkWebhookToPipelineRun(b *testing.B) {
 			t0, cpu0, api0 := time.Now(), sampleCPU(), sampleAPI(c)
 			var mu sync.Mutex
 			var createErrs []error
-			parallel(senders, len(names), func(k int) {
+			framework.Parallel(senders, len(names), func(k int) {
 				err := createPR(c, ns, template, names[k])
 				mu.Lock()
 				defer mu.Unlock()
@@ -217,7 +210,7 @@ func BenchmarkWebhookToPipelineRun(b *testing.B) {
 			rig.Fake.Reset()
 			stopProfile := profileBurst(b, fmt.Sprintf("rigger-burst-%d-%d", i, round))
 			t0, cpu0, api0 = time.Now(), sampleCPU(), sampleAPI(c)
-			parallel(senders, len(batch), func(k int) { send(batchPayloads[k]) })
+			framework.Parallel(senders, len(batch), func(k int) { send(batchPayloads[k]) })
 			for _, sha := range batch {
 				w.wait(sha, 2*time.Minute)
 			}
@@ -473,25 +466,6 @@ func createPR(c *framework.Cluster, ns string, template *pipelinev1.PipelineRun,
 	pr.Labels = map[string]string{"bench": "loop"}
 	_, err := c.Tekton.TektonV1().PipelineRuns(ns).Create(context.Background(), pr, metav1.CreateOptions{})
 	return err
-}
-
-func parallel(workers, n int, fn func(int)) {
-	var wg sync.WaitGroup
-	work := make(chan int)
-	for i := 0; i < workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := range work {
-				fn(k)
-			}
-		}()
-	}
-	for k := 0; k < n; k++ {
-		work <- k
-	}
-	close(work)
-	wg.Wait()
 }
 
 // arrivals watches the namespace's PipelineRuns and remembers when each appeared, by name

@@ -169,8 +169,8 @@ func (l *lifecycle) waitDone(b *testing.B, n int, timeout time.Duration) {
 // runs seen going at once (must not pass the limit), and finish -> next start p50/p99.
 // Run it with `make bench` (KWOK); -benchtime=1x.
 func BenchmarkQueueDrain(b *testing.B) {
-	runs := envInt("BENCH_QUEUE_RUNS", 1000)
-	limit := envInt("BENCH_QUEUE_LIMIT", 5)
+	runs := framework.EnvInt("BENCH_QUEUE_RUNS", 1000)
+	limit := framework.EnvInt("BENCH_QUEUE_LIMIT", 5)
 	q := newQueueRig(b, definition, limit, runs)
 	numbers := make([]int, runs)
 	for i := range numbers {
@@ -182,8 +182,8 @@ func BenchmarkQueueDrain(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		patches0, stats0 := q.rig.Fake.Count(patchRoute), q.rig.Executor.QueueStats()
-		parallel(16, len(bodies), func(k int) { q.send(bodies[k]) })
-		l.waitDone(b, runs, time.Duration(envInt("BENCH_QUEUE_MINUTES", 60))*time.Minute)
+		framework.Parallel(16, len(bodies), func(k int) { q.send(bodies[k]) })
+		l.waitDone(b, runs, time.Duration(framework.EnvInt("BENCH_QUEUE_MINUTES", 60))*time.Minute)
 		stats := q.rig.Executor.QueueStats()
 		starts := float64(stats.Starts - stats0.Starts)
 		b.ReportMetric(float64(stats.Calls-stats0.Calls)/starts, "api-calls/start")
@@ -208,8 +208,8 @@ func BenchmarkQueueDrain(b *testing.B) {
 // pull request is live, and the last push of each is the one that runs; it reports how many
 // superseded runs were cancelled before they ever started (no TaskRun, so no pod).
 func BenchmarkCancelInProgressBurst(b *testing.B) {
-	pushes := envInt("BENCH_PUSHES", 200)
-	prs := envInt("BENCH_PRS", 20)
+	pushes := framework.EnvInt("BENCH_PUSHES", 200)
+	prs := framework.EnvInt("BENCH_PRS", 20)
 	def := `apiVersion: tekton.dev/v1
 kind: PipelineRun
 metadata:

@@ -18,7 +18,7 @@ import (
 // It stops the apiserver every other test uses, so it runs alone: make test-all runs
 // make e2e-faults with RIGGER_E2E_DISRUPTIVE=1 on a cluster of its own.
 func TestApiserverStoppedMidBurstLosesNothing(t *testing.T) {
-	prs := envInt("RIGGER_FAULTS_APISERVER_PRS", 200)
+	prs := framework.EnvInt("RIGGER_FAULTS_APISERVER_PRS", 200)
 	s := newSuite(t, withoutPod)
 	apiserver := s.c.APIServer(t)
 	p := s.c.StartProcess(t, riggerBin, s.gh, s.ns, framework.ProcessOptions{})

@@ -16,7 +16,7 @@ import (
 // still gets one PipelineRun and one check run: a run's name is derived from what asked
 // for it, and only the leader makes check runs for runs it did not create itself.
 func TestSameDeliveryThriceAndToTwoRiggers(t *testing.T) {
-	prs := envInt("RIGGER_FAULTS_DUPLICATE_PRS", 100)
+	prs := framework.EnvInt("RIGGER_FAULTS_DUPLICATE_PRS", 100)
 	s := newSuite(t, withoutPod)
 	a := s.c.StartProcess(t, riggerBin, s.gh, s.ns, framework.ProcessOptions{Leader: true})
 	b := s.c.StartProcess(t, riggerBin, s.gh, s.ns, framework.ProcessOptions{Leader: true})
@@ -29,7 +29,7 @@ func TestSameDeliveryThriceAndToTwoRiggers(t *testing.T) {
 	first := s.burst(a.HookURL, bodies, nil)
 	var mu sync.Mutex
 	answers := map[int]int{}
-	parallel(32, len(first), func(i int) {
+	framework.Parallel(32, len(first), func(i int) {
 		var wg sync.WaitGroup
 		for _, url := range []string{a.HookURL, b.HookURL} {
 			wg.Add(1)

@@ -17,7 +17,7 @@ import (
 // are still accepted; events and reports wait and try again, and once GitHub answers every
 // head has its run and its check run, in the run's state.
 func TestGitHubFailingForAMinuteLosesNothing(t *testing.T) {
-	prs := envInt("RIGGER_FAULTS_GITHUB_PRS", 200)
+	prs := framework.EnvInt("RIGGER_FAULTS_GITHUB_PRS", 200)
 	s := newSuite(t, withoutPod)
 	// An event that fails is tried again with waits capped at 10 s rather than 2 min, so
 	// that the case ends soon after GitHub is back; GitHub's own Retry-After and reset

@@ -3,8 +3,6 @@ package faults
 import (
 	"fmt"
 	"net/http"
-	"os"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -18,7 +16,7 @@ import (
 // it died are made good by repair, check runs it had created for runs it never made are
 // adopted rather than doubled: every head ends with one run and one completed check run.
 func TestKillNineMidBurstLosesNothing(t *testing.T) {
-	prs := envInt("RIGGER_FAULTS_PRS", 1000)
+	prs := framework.EnvInt("RIGGER_FAULTS_PRS", 1000)
 	s := newSuite(t, withoutPod)
 	p := s.c.StartProcess(t, riggerBin, s.gh, s.ns, framework.ProcessOptions{})
 	// The pull requests are opened once Rigger runs: its repair at start finds none, and
@@ -54,11 +52,4 @@ func TestKillNineMidBurstLosesNothing(t *testing.T) {
 		s.calls(),
 		fmt.Sprintf("converged %.1fs after the restart: every head has 1 PipelineRun and 1 completed check run in its run's state; 0 lost, 0 duplicated", took.Seconds()),
 	)
-}
-
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
-		return v
-	}
-	return def
 }

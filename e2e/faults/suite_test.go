@@ -143,7 +143,7 @@ func (s *suite) openPullRequests(n int) []int {
 	sort.Strings(names)
 	var mu sync.Mutex
 	var numbers []int
-	parallel(4, len(names), func(i int) {
+	framework.Parallel(4, len(names), func(i int) {
 		pr, err := s.gh.Repo.OpenPullRequest(fakegithub.PullRequestSpec{Head: names[i]})
 		mu.Lock()
 		defer mu.Unlock()
@@ -165,7 +165,7 @@ func (s *suite) openPullRequests(n int) []int {
 func (s *suite) opened(numbers []int) [][]byte {
 	s.t.Helper()
 	out := make([][]byte, len(numbers))
-	parallel(4, len(numbers), func(i int) {
+	framework.Parallel(4, len(numbers), func(i int) {
 		p, err := s.gh.Fake.PullRequestPayload(s.gh.Repo.FullName(), numbers[i], "opened")
 		if err == nil {
 			out[i], err = json.Marshal(p)
@@ -186,7 +186,7 @@ func (s *suite) opened(numbers []int) [][]byte {
 func (s *suite) burst(url string, bodies [][]byte, after func(accepted int)) []fakegithub.Delivery {
 	out := make([]fakegithub.Delivery, len(bodies))
 	var accepted atomic.Int32
-	parallel(32, len(bodies), func(i int) {
+	framework.Parallel(32, len(bodies), func(i int) {
 		out[i], _ = s.gh.Fake.SendBody(context.Background(), url, s.gh.Secret, "pull_request", "opened", bodies[i])
 		n := int(accepted.Load())
 		if out[i].Status == http.StatusAccepted {
@@ -209,7 +209,7 @@ func (s *suite) redeliverFailed(url string, ds []fakegithub.Delivery) int {
 			failed = append(failed, d)
 		}
 	}
-	parallel(32, len(failed), func(i int) {
+	framework.Parallel(32, len(failed), func(i int) {
 		d, err := s.gh.Fake.Redeliver(context.Background(), failed[i].ID)
 		if err != nil || d.Status != http.StatusAccepted {
 			s.t.Errorf("redelivery %s: %d %v", d.ID, d.Status, err)
@@ -372,23 +372,4 @@ func (s *suite) summary(name string, lines ...string) {
 	}
 	fmt.Print(b.String())
 	s.t.Log(b.String())
-}
-
-func parallel(workers, n int, fn func(int)) {
-	var wg sync.WaitGroup
-	work := make(chan int)
-	for range min(workers, max(n, 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := range work {
-				fn(k)
-			}
-		}()
-	}
-	for k := range n {
-		work <- k
-	}
-	close(work)
-	wg.Wait()
 }

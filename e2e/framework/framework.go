@@ -9,7 +9,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -105,6 +107,35 @@ func (c *Cluster) Namespace(t testing.TB) string {
 		t.Fatalf("namespace %s: default ServiceAccount never appeared: %v", ns, err)
 	}
 	return ns
+}
+
+// EnvInt is the positive integer in the environment variable name, or def: the sizes a
+// benchmark or a volume test may be run with.
+func EnvInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// Parallel calls fn(0..n-1) from at most workers goroutines at once, and waits for all.
+func Parallel(workers, n int, fn func(int)) {
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for range min(workers, max(n, 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range work {
+				fn(k)
+			}
+		}()
+	}
+	for k := range n {
+		work <- k
+	}
+	close(work)
+	wg.Wait()
 }
 
 func envOr(k, def string) string {

@@ -309,7 +309,7 @@ Rigger spine benchmark (%d rounds of %d-event bursts, %d senders, %d Rigger work
 	}
 }
 
-// The goals this benchmark states, checked. The rate ratio moves +-15% between runs on a
+// The goals this benchmark states, checked. The rate ratio moves by a quarter between runs on a
 // shared 2-core machine; a miss is reported, as it is the figure the project steers by.
 func checkGoals(b *testing.B, ratio, readsPerEvent, callsPerOutsiderEvent float64) {
 	if ratio < 0.9 {

@@ -143,7 +143,7 @@ func (rep *Reporter) reportCheckRun(ctx context.Context, owner, repo string, r *
 			// GitHub may have made the check run and lost only its answer (a 502 from its
 			// edge, a connection cut): created again, the first would stay queued for good
 			// beside the second. It carries the run's name as its external ID.
-			if found, ferr := rep.findCheckRun(ctx, owner, repo, name, r); ferr == nil && found != 0 {
+			if found, ferr := rep.CheckRunOf(ctx, r); ferr == nil && found != 0 {
 				rep.log.Info("GitHub made the check run although the create failed; using it",
 					zap.String("run", r.Name), zap.Int64("checkRun", found), zap.NamedError("createError", err))
 				id, err = found, nil
@@ -187,10 +187,18 @@ func mayHaveActed(err error) bool {
 	return true
 }
 
-// findCheckRun is the check run named name on r's commit that carries r's name as its
-// external ID, or 0.
-func (rep *Reporter) findCheckRun(ctx context.Context, owner, repo, name string, r *run.Run) (int64, error) {
-	checks, err := rep.gh.CheckRunsFor(ctx, owner, repo, r.SHA, name)
+// CheckRunOf finds the check run an earlier attempt made for r, by the external ID it
+// carries (r's name), or 0: how a create whose answer was lost, or one a killed Rigger made
+// before its run, is adopted rather than made twice. Token mode has no check runs: 0.
+func (rep *Reporter) CheckRunOf(ctx context.Context, r *run.Run) (int64, error) {
+	if rep.gh.Mode() != github.ModeApp {
+		return 0, nil
+	}
+	owner, repo, err := splitRepo(r.Repo)
+	if err != nil {
+		return 0, err
+	}
+	checks, err := rep.gh.CheckRunsFor(ctx, owner, repo, r.SHA, CheckName(r.Definition))
 	if err != nil {
 		return 0, err
 	}

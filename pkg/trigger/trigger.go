@@ -24,7 +24,6 @@ import (
 	"github.com/rigger-ci/rigger/pkg/github"
 	"github.com/rigger-ci/rigger/pkg/matcher"
 	"github.com/rigger-ci/rigger/pkg/policy"
-	"github.com/rigger-ci/rigger/pkg/reporter"
 	"github.com/rigger-ci/rigger/pkg/run"
 	"github.com/rigger-ci/rigger/pkg/template"
 	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
@@ -50,6 +49,8 @@ type GitHub interface {
 // Reporter is what the trigger needs of the reporter.
 type Reporter interface {
 	Submitted(ctx context.Context, r *run.Run) (int64, error)
+	// CheckRunOf finds the check run an earlier attempt made for r, or 0.
+	CheckRunOf(ctx context.Context, r *run.Run) (int64, error)
 	Update(ctx context.Context, r run.Run) error
 	Errored(ctx context.Context, repoFull, sha, name, file string, line int, msg string) error
 	Waiting(ctx context.Context, repoFull, sha, author, why string) error
@@ -393,7 +394,7 @@ func (t *Trigger) submit(ctx context.Context, ev *event.Event, repo Repository, 
 		// run queued; repair, and a redelivery that comes before it, adopt it rather than
 		// leave it queued for good beside a second. (Only they pay this call: any other
 		// event's run is new or found above.)
-		if id, err := t.orphanCheckRun(ctx, ev, &r); err != nil {
+		if id, err := t.rep.CheckRunOf(ctx, &r); err != nil {
 			return nil, false, err
 		} else if id != 0 {
 			r.CheckRunID = id
@@ -425,21 +426,6 @@ func (t *Trigger) submit(ctx context.Context, ev *event.Event, repo Repository, 
 	}
 	submitted.CheckRunID = r.CheckRunID
 	return submitted, false, nil
-}
-
-// orphanCheckRun finds the check run an earlier Rigger made for r (its external ID is the
-// run's name), or 0.
-func (t *Trigger) orphanCheckRun(ctx context.Context, ev *event.Event, r *run.Run) (int64, error) {
-	checks, err := t.gh.CheckRunsFor(ctx, ev.Repo.Owner, ev.Repo.Name, r.SHA, reporter.CheckName(r.Definition))
-	if err != nil {
-		return 0, err
-	}
-	for _, c := range checks {
-		if c.ExternalID == r.Name {
-			return c.ID, nil
-		}
-	}
-	return 0, nil
 }
 
 // reject reports a run that will not start as failed, with why, once.

@@ -171,7 +171,6 @@ func (rep *Reporter) reportCheckRun(ctx context.Context, owner, repo string, r *
 	return nil
 }
 
-// refused tells a write GitHub will not take as it is (422) from one that failed.
 // mayHaveActed tells whether a failed write may nonetheless have been carried out: GitHub
 // answered 5xx, or no answer came. A 4xx, a rate limit or a cancellation means it was not.
 func mayHaveActed(err error) bool {
@@ -210,6 +209,7 @@ func (rep *Reporter) CheckRunOf(ctx context.Context, r *run.Run) (int64, error) 
 	return 0, nil
 }
 
+// refused tells a write GitHub will not take as it is (422) from one that failed.
 func refused(err error) bool {
 	var er *gogh.ErrorResponse
 	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusUnprocessableEntity
